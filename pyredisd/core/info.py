@@ -1,0 +1,273 @@
+"""INFO: section builders with Redis 7.4's section and field names.
+
+Every value is computed from the server's real state; fields for subsystems pyredisd does not
+have (persistence, replicas) report what is true of it (nothing in progress, no replicas).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from pyredisd import __version__
+from pyredisd.core import process
+from pyredisd.core.version import REDIS_VERSION
+
+if TYPE_CHECKING:
+    from pyredisd.core.server import Server
+
+Fields = list[tuple[str, object]]
+DEFAULT_SECTIONS = (
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "modules",
+    "errorstats",
+    "cluster",
+    "keyspace",
+)
+ALL_SECTIONS = (*DEFAULT_SECTIONS[:8], "commandstats", *DEFAULT_SECTIONS[8:])
+
+
+def human(size: int) -> str:
+    """``bytesToHuman``: 1.00K, 2.50M, ..."""
+    value = float(size)
+    for unit in ("B", "K", "M", "G", "T", "P"):
+        if value < 1024 or unit == "P":
+            return f"{size}B" if unit == "B" else f"{value:.2f}{unit}"
+        value /= 1024
+    return str(size)  # pragma: no cover
+
+
+def _server(s: Server) -> Fields:
+    now = s.clock.seconds()
+    uptime = int(now - s.stats.start_time)
+    listeners = [
+        (f"listener{i}", f"name=tcp,bind={','.join(s.config['bind'])},port={port}")
+        for i, port in enumerate(s.ports)
+    ]
+    listeners += [
+        (f"listener{len(listeners) + i}", f"name=unix,bind={path}")
+        for i, path in enumerate(s.unixsockets)
+    ]
+    return [
+        ("redis_version", REDIS_VERSION),
+        ("pyredisd_version", __version__),
+        ("redis_git_sha1", "00000000"),
+        ("redis_git_dirty", 0),
+        ("redis_build_id", "0"),
+        ("redis_mode", "standalone"),
+        ("os", f"{platform.system()} {platform.release()} {platform.machine()}"),
+        ("arch_bits", 64 if sys.maxsize > 2**32 else 32),
+        ("monotonic_clock", "POSIX clock_gettime"),
+        ("multiplexing_api", "twisted"),
+        ("atomicvar_api", "none"),
+        ("python_version", platform.python_version()),
+        ("gcc_version", "0.0.0"),
+        ("process_id", os.getpid()),
+        ("process_supervised", "no"),
+        ("run_id", s.run_id),
+        ("tcp_port", s.ports[0] if s.ports else s.config["port"]),
+        ("server_time_usec", int(now * 1_000_000)),
+        ("uptime_in_seconds", uptime),
+        ("uptime_in_days", uptime // 86400),
+        ("hz", s.config["hz"]),
+        ("configured_hz", s.config["hz"]),
+        ("lru_clock", int(now) & ((1 << 24) - 1)),
+        ("executable", sys.executable),
+        ("config_file", s.config.path or ""),
+        ("io_threads_active", 0),
+        *listeners,
+    ]
+
+
+def _clients(s: Server) -> Fields:
+    return [
+        ("connected_clients", len(s.clients)),
+        ("cluster_connections", 0),
+        ("maxclients", s.config["maxclients"]),
+        ("client_recent_max_input_buffer", max((c.qbuf() for c in s.clients), default=0)),
+        ("client_recent_max_output_buffer", max((c.omem() for c in s.clients), default=0)),
+        ("blocked_clients", 0),
+        ("tracking_clients", 0),
+        ("pubsub_clients", 0),
+        ("watching_clients", 0),
+        ("clients_in_timeout_table", 0),
+        ("total_watched_keys", 0),
+        ("total_blocking_keys", 0),
+        ("total_blocking_keys_on_nokey", 0),
+    ]
+
+
+def _memory(s: Server) -> Fields:
+    rss = process.rss_bytes()
+    peak = max(process.peak_rss_bytes(), rss)
+    system = process.total_system_memory()
+    maxmemory = s.config["maxmemory"]
+    return [
+        ("used_memory", rss),
+        ("used_memory_human", human(rss)),
+        ("used_memory_rss", rss),
+        ("used_memory_rss_human", human(rss)),
+        ("used_memory_peak", peak),
+        ("used_memory_peak_human", human(peak)),
+        ("used_memory_peak_perc", f"{100 * rss / peak:.2f}%" if peak else "0.00%"),
+        ("total_system_memory", system),
+        ("total_system_memory_human", human(system)),
+        ("maxmemory", maxmemory),
+        ("maxmemory_human", human(maxmemory)),
+        ("maxmemory_policy", s.config["maxmemory-policy"]),
+        ("mem_fragmentation_ratio", "1.00"),
+        ("mem_allocator", "pymalloc"),
+        ("lazyfree_pending_objects", 0),
+    ]
+
+
+def _persistence(s: Server) -> Fields:
+    return [
+        ("loading", 0),
+        ("async_loading", 0),
+        ("rdb_changes_since_last_save", 0),
+        ("rdb_bgsave_in_progress", 0),
+        ("rdb_last_save_time", int(s.stats.start_time)),
+        ("rdb_last_bgsave_status", "ok"),
+        ("aof_enabled", 0),
+        ("aof_rewrite_in_progress", 0),
+        ("aof_last_bgrewrite_status", "ok"),
+        ("aof_last_write_status", "ok"),
+    ]
+
+
+def _stats(s: Server) -> Fields:
+    st, ks = s.stats, s.keyspace_stats
+    return [
+        ("total_connections_received", st.connections),
+        ("total_commands_processed", st.commands),
+        ("instantaneous_ops_per_sec", s.ops_per_sec()),
+        ("total_net_input_bytes", st.net_input),
+        ("total_net_output_bytes", st.net_output),
+        ("rejected_connections", st.rejected_connections),
+        ("sync_full", 0),
+        ("sync_partial_ok", 0),
+        ("sync_partial_err", 0),
+        ("expired_keys", ks.expired_keys),
+        ("evicted_keys", 0),
+        ("evicted_clients", 0),
+        ("keyspace_hits", ks.hits),
+        ("keyspace_misses", ks.misses),
+        ("pubsub_channels", 0),
+        ("pubsub_patterns", 0),
+        ("pubsubshard_channels", 0),
+        ("latest_fork_usec", 0),
+        ("total_forks", 0),
+        ("total_error_replies", st.error_replies),
+        ("client_query_buffer_limit_disconnections", st.qbuf_disconnections),
+        ("client_output_buffer_limit_disconnections", st.obuf_disconnections),
+    ]
+
+
+def _replication(s: Server) -> Fields:
+    return [
+        ("role", "master"),
+        ("connected_slaves", 0),
+        ("master_failover_state", "no-failover"),
+        ("master_replid", s.run_id),
+        ("master_replid2", "0" * 40),
+        ("master_repl_offset", 0),
+        ("second_repl_offset", -1),
+        ("repl_backlog_active", 0),
+        ("repl_backlog_size", 1048576),
+        ("repl_backlog_first_byte_offset", 0),
+        ("repl_backlog_histlen", 0),
+    ]
+
+
+def _cpu(s: Server) -> Fields:
+    sys_t, user_t, csys, cuser = process.cpu_times()
+    return [
+        ("used_cpu_sys", f"{sys_t:.6f}"),
+        ("used_cpu_user", f"{user_t:.6f}"),
+        ("used_cpu_sys_children", f"{csys:.6f}"),
+        ("used_cpu_user_children", f"{cuser:.6f}"),
+        ("used_cpu_sys_main_thread", f"{sys_t:.6f}"),
+        ("used_cpu_user_main_thread", f"{user_t:.6f}"),
+    ]
+
+
+def _modules(s: Server) -> Fields:
+    return []
+
+
+def _errorstats(s: Server) -> Fields:
+    return [(f"errorstat_{code}", f"count={count}") for code, count in s.stats.errors.items()]
+
+
+def _cluster(s: Server) -> Fields:
+    return [("cluster_enabled", 0)]
+
+
+def _keyspace(s: Server) -> Fields:
+    return [
+        (f"db{db.id}", f"keys={len(db)},expires={len(db.expires)},avg_ttl=0,subexpiry=0")
+        for db in s.dbs
+        if len(db)
+    ]
+
+
+def _commandstats(s: Server) -> Fields:
+    fields: Fields = []
+    for command in s.commands.all_commands():
+        if command.calls or command.rejected_calls or command.failed_calls:
+            per_call = command.usec / command.calls if command.calls else 0.0
+            fields.append(
+                (
+                    f"cmdstat_{command.fullname}",
+                    f"calls={command.calls},usec={command.usec},"
+                    f"usec_per_call={per_call:.2f},rejected_calls="
+                    f"{command.rejected_calls},failed_calls={command.failed_calls}",
+                )
+            )
+    return fields
+
+
+SECTIONS: dict[str, Callable[[Server], Fields]] = {
+    "server": _server,
+    "clients": _clients,
+    "memory": _memory,
+    "persistence": _persistence,
+    "stats": _stats,
+    "replication": _replication,
+    "cpu": _cpu,
+    "modules": _modules,
+    "errorstats": _errorstats,
+    "cluster": _cluster,
+    "keyspace": _keyspace,
+    "commandstats": _commandstats,
+}
+
+
+def info_text(server: Server, requested: list[str]) -> str:
+    """The INFO reply text for the requested sections (``default`` if none)."""
+    wanted: list[str] = []
+    for name in [r.lower() for r in requested] or ["default"]:
+        if name == "default":
+            group: tuple[str, ...] = DEFAULT_SECTIONS
+        elif name in ("all", "everything"):
+            group = ALL_SECTIONS
+        else:
+            group = (name,) if name in SECTIONS else ()
+        wanted.extend(g for g in group if g not in wanted)
+    chunks = []
+    for name in ALL_SECTIONS:
+        if name in wanted:
+            title = "# " + name.capitalize() + "\r\n"
+            body = "".join(f"{key}:{value}\r\n" for key, value in SECTIONS[name](server))
+            chunks.append(title + body)
+    return "\r\n".join(chunks)

@@ -1,0 +1,134 @@
+"""A database: a dict of values and a dict of expiry deadlines (ms), with lazy expiry.
+
+Values are stored as the Python object for their type (``bytes`` for strings); a key with a TTL
+also has an entry in ``expires``. Lookups take the command's time snapshot (``now_ms``), so every
+check within a command agrees (Redis's ``commandTimeSnapshot``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyredisd.core.errors import WRONGTYPE, CommandError
+
+
+class Database:
+    """One numbered database."""
+
+    __slots__ = ("_cursor", "_sweep", "data", "expires", "id", "stats")
+
+    def __init__(self, index: int, stats: KeyspaceStats) -> None:
+        self.id = index
+        self.data: dict[bytes, Any] = {}
+        self.expires: dict[bytes, int] = {}
+        self.stats = stats
+        self._sweep: list[bytes] = []
+        self._cursor = 0
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def lookup(self, key: bytes, now_ms: int) -> Any:
+        """The live value of ``key`` or None, deleting it first if it has expired."""
+        value = self.data.get(key)
+        if value is not None and self.expires:
+            deadline = self.expires.get(key)
+            if deadline is not None and deadline <= now_ms:
+                self._expire(key)
+                return None
+        return value
+
+    def lookup_read(self, key: bytes, now_ms: int) -> Any:
+        """:meth:`lookup` that also counts a keyspace hit or miss (read commands)."""
+        value = self.lookup(key, now_ms)
+        if value is None:
+            self.stats.misses += 1
+        else:
+            self.stats.hits += 1
+        return value
+
+    def get_string(self, key: bytes, now_ms: int) -> bytes | None:
+        """The string at ``key``; raises WRONGTYPE for other types."""
+        value = self.lookup_read(key, now_ms)
+        if value is not None and type(value) is not bytes:
+            raise CommandError(WRONGTYPE)
+        return value
+
+    def set(self, key: bytes, value: Any, keep_ttl: bool = False) -> None:
+        """Store ``value``; drops any TTL unless ``keep_ttl``."""
+        self.data[key] = value
+        if not keep_ttl and self.expires:
+            self.expires.pop(key, None)
+
+    def delete(self, key: bytes) -> bool:
+        """Remove ``key``; True if it existed."""
+        if self.data.pop(key, None) is None:
+            return False
+        if self.expires:
+            self.expires.pop(key, None)
+        return True
+
+    def set_expire(self, key: bytes, deadline_ms: int) -> None:
+        """Give an existing key an absolute deadline in milliseconds."""
+        self.expires[key] = deadline_ms
+
+    def ttl_ms(self, key: bytes) -> int | None:
+        """Remaining deadline of a live key, or None if it has no TTL."""
+        return self.expires.get(key)
+
+    def persist(self, key: bytes) -> bool:
+        """Remove the TTL of ``key``; True if it had one."""
+        return self.expires.pop(key, None) is not None
+
+    def flush(self) -> None:
+        """FLUSHDB."""
+        self.data = {}
+        self.expires = {}
+
+    def swap(self, other: Database) -> None:
+        """SWAPDB: exchange contents, keeping ids."""
+        self.data, other.data = other.data, self.data
+        self.expires, other.expires = other.expires, self.expires
+
+    def _expire(self, key: bytes) -> None:
+        del self.data[key]
+        del self.expires[key]
+        self.stats.expired_keys += 1
+
+    def active_expire(self, now_ms: int, samples: int = 20) -> int:
+        """One step of the active expiry cycle (cf. ``expire.c``): check the next ``samples``
+        keys that have a TTL, delete the expired ones, and go on while more than a quarter of
+        a sample had expired. Keys are visited round-robin from a snapshot of ``expires``, so
+        every volatile key is checked within one pass of the snapshot. Returns keys removed."""
+        removed = 0
+        while self.expires:
+            if self._cursor >= len(self._sweep):
+                self._sweep = list(self.expires)
+                self._cursor = 0
+            batch = self._sweep[self._cursor : self._cursor + samples]
+            self._cursor += len(batch)
+            expired = 0
+            for key in batch:
+                deadline = self.expires.get(key)
+                if deadline is not None and deadline <= now_ms:
+                    self._expire(key)
+                    expired += 1
+            removed += expired
+            if expired * 4 <= len(batch):
+                break
+        return removed
+
+
+class KeyspaceStats:
+    """Counters shown in INFO stats."""
+
+    __slots__ = ("expired_keys", "hits", "misses")
+
+    def __init__(self) -> None:
+        self.hits = 0
+        self.misses = 0
+        self.expired_keys = 0
+
+    def reset(self) -> None:
+        """CONFIG RESETSTAT."""
+        self.hits = self.misses = self.expired_keys = 0

@@ -1,0 +1,347 @@
+"""Incremental request parsing: bytes in, ``list[bytes]`` requests out.
+
+Theory of operation
+-------------------
+Two parsers share the stream, and only ever switch at a request boundary.
+
+* **Fast mode** feeds hiredis's C ``Reader``. It is used while the stream is well-formed RESP
+  multibulk and every read ends on a request boundary, which is what request/response clients
+  and pipelining benchmarks send. A request from hiredis is accepted only if it is a non-empty
+  list of ``bytes`` (``bytes.__len__`` raises on anything else, at C speed).
+* **Exact mode** is a port of Redis's ``processInlineBuffer``/``processMultibulkBuffer``
+  (``networking.c``): inline commands, Redis's exact protocol errors, its checks on a partial
+  request (a huge bulk length is refused before the data arrives), and the stricter limits for
+  unauthenticated clients. Fast mode hands the stream over whenever hiredis raises, returns
+  something that is not a request, or a read ends inside a request. hiredis does not say where
+  a request ended, so the hand-over re-reads the current chunk from its start (always a
+  boundary in fast mode) and skips the requests hiredis already delivered. Exact mode hands
+  back once its buffer is empty.
+
+A read "ended where a request did" when the chunk ends with the encoding of the last delivered
+request's last argument. That costs one ``endswith`` per read instead of sizing every request.
+It can be fooled only by a bulk payload that ends, mid-request, with that same encoding; then
+hiredis still parses correctly, and the only loss is that a later malformed request in that
+read would be re-read from the wrong place (a different protocol error, still followed by a
+close). The query buffer stays bounded by :attr:`buffered`.
+
+Rule: requests come out in order, each exactly once, and after a :class:`ProtocolError` the
+parser is dead (the connection closes after the error reply, as in Redis).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final, cast
+
+import hiredis
+
+from pyredisd.core import errors
+from pyredisd.core.errors import ProtocolError
+
+
+class _NeedData:
+    """Sentinel: no complete request buffered. A client cannot spoof it (see aesthetics §3)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NEED_DATA"
+
+
+NEED_DATA: Final = _NeedData()
+INLINE_MAX_SIZE: Final = 64 * 1024  # PROTO_INLINE_MAX_SIZE
+UNAUTH_MAX_MBULK: Final = 10
+UNAUTH_MAX_BULK: Final = 16384
+_LL = re.compile(rb"-?[1-9][0-9]*|0")
+_INT64_MAX: Final = (1 << 63) - 1
+_INT_MAX: Final = (1 << 31) - 1
+_SPACE = b" \t\n\r\v\f"
+_ESCAPES = {ord("n"): b"\n", ord("r"): b"\r", ord("t"): b"\t", ord("b"): b"\b", ord("a"): b"\a"}
+_HEX = b"0123456789abcdefABCDEF"
+
+
+def string2ll(text: bytes) -> int | None:
+    """Redis's ``string2ll``: a canonical signed 64-bit decimal, or ``None``."""
+    if len(text) > 20 or _LL.fullmatch(text) is None:
+        return None
+    value = int(text)
+    if value > _INT64_MAX or value < -_INT64_MAX - 1:
+        return None
+    return value
+
+
+def split_args(line: bytes) -> list[bytes] | None:
+    """Redis's ``sdssplitargs``: split an inline command honouring quotes; None if unbalanced."""
+    args: list[bytes] = []
+    i, n = 0, len(line)
+    while True:
+        while i < n and line[i] in _SPACE:
+            i += 1
+        if i >= n:
+            return args
+        current = bytearray()
+        quote = 0  # 0: none, 34: inside "...", 39: inside '...'
+        while True:
+            if quote == 34:
+                if i >= n:
+                    return None
+                ch = line[i]
+                if (
+                    ch == 92
+                    and i + 3 < n + 0
+                    and line[i + 1] == 120
+                    and line[i + 2] in _HEX
+                    and line[i + 3] in _HEX
+                ):
+                    current.append(int(line[i + 2 : i + 4], 16))
+                    i += 3
+                elif ch == 92 and i + 1 < n:
+                    i += 1
+                    current += _ESCAPES.get(line[i], bytes((line[i],)))
+                elif ch == 34:
+                    if i + 1 < n and line[i + 1] not in _SPACE:
+                        return None
+                    quote = 0
+                    i += 1
+                    break
+                else:
+                    current.append(ch)
+            elif quote == 39:
+                if i >= n:
+                    return None
+                ch = line[i]
+                if ch == 92 and i + 1 < n and line[i + 1] == 39:
+                    i += 1
+                    current.append(39)
+                elif ch == 39:
+                    if i + 1 < n and line[i + 1] not in _SPACE:
+                        return None
+                    quote = 0
+                    i += 1
+                    break
+                else:
+                    current.append(ch)
+            else:
+                if i >= n:
+                    break
+                ch = line[i]
+                if ch in _SPACE:
+                    break
+                if ch == 34 or ch == 39:
+                    quote = ch
+                else:
+                    current.append(ch)
+            i += 1
+        args.append(bytes(current))
+
+
+class RequestParser:
+    """Turns a client's byte stream into requests; see the module docstring.
+
+    :param max_bulk_len: ``proto-max-bulk-len``.
+    :param strict: start in exact mode and stay there (set while the client must authenticate,
+        so the unauthenticated limits apply to every request).
+    """
+
+    __slots__ = (
+        "_args",
+        "_buf",
+        "_bulk_len",
+        "_chunk",
+        "_dead",
+        "_delivered",
+        "_exact",
+        "_last",
+        "_mbulk_left",
+        "_pos",
+        "_reader",
+        "max_bulk_len",
+        "strict",
+    )
+
+    def __init__(self, max_bulk_len: int = 512 * 1024 * 1024, strict: bool = False) -> None:
+        self.max_bulk_len = max_bulk_len
+        self.strict = strict
+        self._reader = hiredis.Reader(notEnoughData=NEED_DATA)
+        self._chunk = b""
+        self._delivered = 0
+        self._last: bytes | None = None
+        self._exact = strict
+        self._buf = bytearray()
+        self._pos = 0
+        self._mbulk_left = 0
+        self._bulk_len = -1
+        self._args: list[bytes] = []
+        self._dead = False
+
+    # -- public API ----------------------------------------------------------------------------
+    def feed(self, data: bytes) -> None:
+        """Add bytes read from the client."""
+        if self._exact:
+            self._buf += data
+        else:
+            self._reader.feed(data)
+            self._chunk = self._chunk + data if self._chunk else data
+
+    def next_request(self) -> list[bytes] | _NeedData:
+        """Return the next complete request, or :data:`NEED_DATA`.
+
+        :raises ProtocolError: the stream is malformed; the parser must not be used again.
+        """
+        if self._dead:
+            return NEED_DATA
+        if not self._exact:
+            try:
+                request: object = self._reader.gets()
+            except hiredis.ProtocolError:
+                request = None
+            if request is NEED_DATA:
+                chunk = self._chunk
+                last = self._last
+                if not chunk:
+                    return NEED_DATA
+                if last is not None and chunk.endswith(b"$%d\r\n%s\r\n" % (len(last), last)):
+                    # The read ended where the last request did: a boundary (see _to_exact).
+                    self._chunk = b""
+                    self._delivered = 0
+                    self._last = None
+                    return NEED_DATA
+            elif isinstance(request, list) and request:
+                for arg in request:
+                    if arg.__class__ is not bytes:
+                        break
+                else:
+                    self._delivered += 1
+                    self._last = request[-1]
+                    return cast("list[bytes]", request)
+            self._to_exact()
+        return self._next_exact()
+
+    @property
+    def buffered(self) -> int:
+        """Bytes received but not yet returned as requests (the ``qbuf`` of CLIENT LIST)."""
+        if self._exact:
+            return len(self._buf) - self._pos
+        return len(self._chunk) if self._chunk else 0
+
+    def set_strict(self, strict: bool) -> None:
+        """Apply or lift the unauthenticated limits (takes effect at the next request)."""
+        self.strict = strict
+        if strict and not self._exact:
+            self._to_exact()
+
+    # -- mode switching ------------------------------------------------------------------------
+    def _to_exact(self) -> None:
+        """Re-read the fast-mode chunk from its start, skipping what hiredis already returned."""
+        skip, chunk = self._delivered, self._chunk
+        self._exact = True
+        self._buf = bytearray(chunk)
+        self._pos = 0
+        self._chunk = b""
+        self._delivered = 0
+        self._last = None
+        self._reader = hiredis.Reader(notEnoughData=NEED_DATA)
+        for _ in range(skip):
+            if self._next_exact() is NEED_DATA:  # pragma: no cover - hiredis and we disagree
+                break
+
+    def _to_fast(self) -> None:
+        self._exact = False
+        self._buf = bytearray()
+        self._pos = 0
+
+    # -- exact mode (cf. networking.c) ---------------------------------------------------------
+    def _fail(self, detail: str) -> ProtocolError:
+        self._dead = True
+        return ProtocolError(detail)
+
+    def _next_exact(self) -> list[bytes] | _NeedData:
+        while True:
+            buf, pos = self._buf, self._pos
+            if pos >= len(buf):
+                if self._mbulk_left == 0:
+                    if pos:
+                        self._buf = bytearray()
+                        self._pos = 0
+                    if not self.strict:
+                        self._to_fast()
+                return NEED_DATA
+            if self._mbulk_left == 0 and buf[pos] != 42:  # '*'
+                request = self._inline()
+            else:
+                request = self._multibulk()
+            if request is NEED_DATA:
+                if self._pos > 65536 and self._pos * 2 > len(self._buf):
+                    del self._buf[: self._pos]
+                    self._pos = 0
+                return NEED_DATA
+            if request:
+                return request
+
+    def _inline(self) -> list[bytes] | _NeedData:
+        buf, pos = self._buf, self._pos
+        newline = buf.find(b"\n", pos)
+        if newline < 0:
+            if len(buf) - pos > INLINE_MAX_SIZE:
+                raise self._fail(errors.PROTO_BIG_INLINE)
+            return NEED_DATA
+        end = newline - 1 if newline > pos and buf[newline - 1] == 13 else newline
+        args = split_args(bytes(buf[pos:end]))
+        if args is None:
+            raise self._fail(errors.PROTO_UNBALANCED)
+        self._pos = newline + 1
+        return args
+
+    def _multibulk(self) -> list[bytes] | _NeedData:
+        buf = self._buf
+        if self._mbulk_left == 0:
+            pos = self._pos
+            newline = buf.find(b"\r", pos)
+            if newline < 0:
+                if len(buf) - pos > INLINE_MAX_SIZE:
+                    raise self._fail(errors.PROTO_BIG_MBULK)
+                return NEED_DATA
+            if newline + 2 > len(buf):
+                return NEED_DATA
+            count = string2ll(bytes(buf[pos + 1 : newline]))
+            if count is None or count > _INT_MAX:
+                raise self._fail(errors.PROTO_INVALID_MBULK)
+            if count > UNAUTH_MAX_MBULK and self.strict:
+                raise self._fail(errors.PROTO_UNAUTH_MBULK)
+            self._pos = newline + 2
+            if count <= 0:
+                return []
+            self._mbulk_left = count
+            self._args = []
+        while self._mbulk_left:
+            pos = self._pos
+            if self._bulk_len < 0:
+                newline = buf.find(b"\r", pos)
+                if newline < 0:
+                    if len(buf) - pos > INLINE_MAX_SIZE:
+                        raise self._fail(errors.PROTO_BIG_BULK)
+                    return NEED_DATA
+                if newline + 2 > len(buf):
+                    return NEED_DATA
+                if buf[pos] != 36:  # '$'
+                    got = (
+                        chr(buf[pos])
+                        if 32 <= buf[pos] < 127
+                        else bytes((buf[pos],)).decode("latin-1")
+                    )
+                    raise self._fail(errors.PROTO_EXPECTED_DOLLAR.format(got))
+                size = string2ll(bytes(buf[pos + 1 : newline]))
+                if size is None or size < 0 or size > self.max_bulk_len:
+                    raise self._fail(errors.PROTO_INVALID_BULK)
+                if size > UNAUTH_MAX_BULK and self.strict:
+                    raise self._fail(errors.PROTO_UNAUTH_BULK)
+                self._pos = pos = newline + 2
+                self._bulk_len = size
+            if len(buf) - pos < self._bulk_len + 2:
+                return NEED_DATA
+            end = pos + self._bulk_len
+            self._args.append(bytes(buf[pos:end]))
+            self._pos = end + 2
+            self._bulk_len = -1
+            self._mbulk_left -= 1
+        return self._args

@@ -1,0 +1,161 @@
+"""The server as a Twisted service: listeners for every bind address and Unix socket, the cron
+at ``hz``, and the start-up and shutdown log lines operators and tools wait for."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from twisted.application import internet, service
+from twisted.internet import endpoints
+from twisted.internet.defer import Deferred, DeferredList, inlineCallbacks
+from twisted.internet.interfaces import IListeningPort, IReactorCore, IReactorTime
+from twisted.logger import Logger
+
+from pyredisd import __version__
+from pyredisd.core.config import Config
+from pyredisd.core.server import Server
+from pyredisd.core.version import REDIS_VERSION
+from pyredisd.net.factory import RedisFactory
+
+
+def _endpoint(reactor: Any, bind: str, port: int, backlog: int) -> tuple[Any, bool]:
+    optional = bind.startswith("-")
+    host = bind.lstrip("-")
+    if host in ("*", "0.0.0.0"):
+        return endpoints.TCP4ServerEndpoint(reactor, port, backlog, "0.0.0.0"), optional
+    if host in ("::*", "::"):
+        return endpoints.TCP6ServerEndpoint(reactor, port, backlog, "::"), optional
+    if ":" in host:
+        return endpoints.TCP6ServerEndpoint(reactor, port, backlog, host), optional
+    return endpoints.TCP4ServerEndpoint(reactor, port, backlog, host), optional
+
+
+class RedisService(service.MultiService):
+    """Owns the :class:`Server`, its listening ports and its cron."""
+
+    log = Logger()
+
+    def __init__(self, config: Config, reactor: Any) -> None:
+        super().__init__()
+        self.reactor = reactor
+        self.server = Server(config, clock=reactor, hooks=self)
+        self.factory = RedisFactory(self.server)
+        self.ports: list[IListeningPort] = []
+        self.cron = internet.TimerService(1.0 / config["hz"], self.server.cron)
+        self.cron.clock = reactor
+        self.cron.setServiceParent(self)
+        self.started: Deferred[None] = Deferred()
+
+    # -- ServerHooks ---------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        self.log.warn("User requested shutdown...")
+        self.reactor.callLater(0, self.reactor.stop)
+
+    def config_changed(self, names: set[str]) -> None:
+        if "hz" in names:
+            self.cron.step = 1.0 / self.server.config["hz"]
+            loop = getattr(self.cron, "_loop", None)
+            if loop is not None and loop.running:
+                loop.stop()
+                loop.start(self.cron.step, now=False)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def startService(self) -> None:
+        super().startService()
+        config = self.server.config
+        self.log.info("oO0OoO0OoO0Oo pyredisd is starting oO0OoO0OoO0Oo")
+        self.log.info(
+            "pyredisd version={version} (Redis {redis} compatible), pid={pid}, just started",
+            version=__version__,
+            redis=REDIS_VERSION,
+            pid=os.getpid(),
+        )
+        if config.path:
+            self.log.info("Configuration loaded from {path}", path=config.path)
+        self._listen().addCallbacks(self._ready, self._failed)
+
+    @inlineCallbacks
+    def _listen(self) -> Any:
+        config = self.server.config
+        if config["port"]:
+            for bind in config["bind"]:
+                endpoint, optional = _endpoint(
+                    self.reactor, bind, config["port"], config["tcp-backlog"]
+                )
+                try:
+                    port = yield endpoint.listen(self.factory)
+                except Exception as exc:
+                    if optional:
+                        self.log.warn(
+                            "Could not create server TCP listening socket {bind}: {error}",
+                            bind=bind,
+                            error=exc,
+                        )
+                        continue
+                    raise
+                self.ports.append(port)
+                self.server.ports.append(port.getHost().port)
+        if config["unixsocket"]:
+            path = config["unixsocket"]
+            if os.path.exists(path):
+                os.unlink(path)
+            mode = config["unixsocketperm"] or 0o666
+            endpoint = endpoints.UNIXServerEndpoint(
+                self.reactor, path, config["tcp-backlog"], mode=mode
+            )
+            port = yield endpoint.listen(self.factory)
+            self.ports.append(port)
+            self.server.unixsockets.append(path)
+
+    def _ready(self, _: object) -> None:
+        config = self.server.config
+        if config["pidfile"]:
+            with open(config["pidfile"], "w") as handle:
+                handle.write(f"{os.getpid()}\n")
+        for port in sorted(set(self.server.ports)):
+            self.log.info("Running mode=standalone, port={port}.", port=port)
+        if self.server.ports:
+            self.log.info("Ready to accept connections tcp")
+        if self.server.unixsockets:
+            self.log.info(
+                "The server is now ready to accept connections at {path}",
+                path=self.server.unixsockets[0],
+            )
+            self.log.info("Ready to accept connections unix")
+        self.started.callback(None)
+
+    def _failed(self, failure: Any) -> None:
+        self.log.failure("Failed listening", failure)
+        self.started.errback(failure)
+        if IReactorCore.providedBy(self.reactor) and self.reactor.running:
+            self.reactor.stop()
+
+    def stopService(self) -> Deferred[Any]:
+        self.log.warn(
+            "Received shutdown request, closing {count} client(s) and listeners",
+            count=len(self.server.clients),
+        )
+        for client in self.server.clients:
+            if client.peer is not None:
+                client.peer.close()
+        stopped = [port.stopListening() for port in self.ports]
+        self.ports = []
+        for path in self.server.unixsockets:
+            if os.path.exists(path):
+                os.unlink(path)
+        if self.server.config["pidfile"] and os.path.exists(self.server.config["pidfile"]):
+            os.unlink(self.server.config["pidfile"])
+        d: Deferred[Any] = DeferredList([d for d in stopped if d is not None])
+        d.addCallback(lambda _: super(RedisService, self).stopService())
+        d.addCallback(lambda _: self.log.warn("pyredisd is now ready to exit, bye bye..."))
+        return d
+
+
+def make_service(config: Config, reactor: IReactorTime | None = None) -> RedisService:
+    """Build the service for ``config`` (the global reactor unless one is given)."""
+    if reactor is None:
+        from twisted.internet import reactor as default_reactor
+
+        reactor = default_reactor
+    return RedisService(config, reactor)
