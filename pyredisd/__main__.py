@@ -49,12 +49,14 @@ def _run(config: object) -> int:
     from twisted.internet import reactor
     from twisted.logger import globalLogBeginner, textFileLogObserver
 
+    from pyredisd.net.fastpath import install_lean_dispatch
     from pyredisd.net.service import make_service
 
     logfile = config["logfile"]  # type: ignore[index]
     stream = open(logfile, "a") if logfile else sys.stdout  # noqa: SIM115
     globalLogBeginner.beginLoggingTo([textFileLogObserver(stream)], redirectStandardIO=False)
-    service = make_service(config)  # type: ignore[arg-type]
+    install_lean_dispatch(reactor)
+    service = make_service(config, reactor)  # type: ignore[arg-type]
     failed: list[object] = []
     service.started.addErrback(failed.append)
     service.startService()

@@ -9,6 +9,7 @@ from twisted.python import usage
 
 from pyredisd.core.config import Config
 from pyredisd.core.errors import ConfigError
+from pyredisd.net.fastpath import install_lean_dispatch
 from pyredisd.net.service import RedisService, make_service
 
 
@@ -62,8 +63,11 @@ def load_config(path: str | None, overrides: list[str]) -> Config:
                 f"Fatal error, can't open config file '{path}': {exc.strerror}"
             ) from None
         config.path = path
+    # cf. loadServerConfig: the overrides follow the file after a newline, even with no file,
+    # so error line numbers agree with redis-server's.
+    source = "\n".join([text, *overrides]) if overrides else text
     try:
-        config.load_text("\n".join([text, *overrides]) if path else "\n".join(overrides))
+        config.load_text(source)
     except ConfigError as exc:
         number, line, reason = exc.args
         raise usage.UsageError(fatal_config_message(number, line, reason)) from None
@@ -82,4 +86,7 @@ def fatal_config_message(number: int, line: str, reason: str) -> str:
 
 def makeService(options: Any) -> RedisService:
     """Build the service from parsed options (twistd calls this)."""
-    return make_service(options["conf"])
+    from twisted.internet import reactor
+
+    install_lean_dispatch(reactor)
+    return make_service(options["conf"], reactor)

@@ -8,6 +8,7 @@ from twisted.internet.protocol import Protocol, ServerFactory
 from pyredisd.core import errors
 from pyredisd.core.resp import encode_error
 from pyredisd.core.server import Server
+from pyredisd.net.logs import make_logger
 from pyredisd.net.protocol import RedisProtocol
 
 
@@ -27,12 +28,13 @@ class RedisFactory(ServerFactory):
 
     def __init__(self, server: Server) -> None:
         self.server = server
+        self.log = make_logger("pyredisd.net.protocol", server.config, source=self)
 
     def buildProtocol(self, addr: IAddress | None) -> Protocol:
         server = self.server
         if len(server.clients) >= server.config["maxclients"]:
             server.stats.rejected_connections += 1
             return _Refuse()
-        protocol = RedisProtocol(server)
+        protocol = RedisProtocol(server, self.log)
         protocol.factory = self
         return protocol

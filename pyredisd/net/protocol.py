@@ -16,6 +16,7 @@ Rules:
 
 from __future__ import annotations
 
+import socket
 from typing import TYPE_CHECKING
 
 from twisted.internet import address
@@ -28,6 +29,7 @@ from zope.interface import implementer
 from pyredisd.core.errors import ProtocolError
 from pyredisd.core.request import RequestParser
 from pyredisd.core.resp import ENCODERS, encode_error
+from pyredisd.net.fastpath import Writer, make_writer
 
 if TYPE_CHECKING:
     from pyredisd.core.clients import Client
@@ -49,14 +51,34 @@ def format_address(addr: object) -> tuple[str, bool]:
     return str(addr), False
 
 
+def set_keepalive(transport: object, interval: int) -> None:
+    """``tcp-keepalive``: SO_KEEPALIVE with Redis's timings (cf. ``anetKeepAlive``)."""
+    if interval <= 0 or not isinstance(
+        getattr(transport, "getHost", lambda: None)(), (address.IPv4Address, address.IPv6Address)
+    ):
+        return
+    try:
+        transport.setTcpKeepAlive(1)  # type: ignore[attr-defined]
+        sock = transport.getHandle()  # type: ignore[attr-defined]
+        for option, value in (
+            ("TCP_KEEPIDLE", interval),
+            ("TCP_KEEPINTVL", max(interval // 3, 1)),
+            ("TCP_KEEPCNT", 3),
+        ):
+            if hasattr(socket, option):
+                sock.setsockopt(socket.IPPROTO_TCP, getattr(socket, option), value)
+    except (OSError, AttributeError):
+        pass
+
+
 @implementer(IPushProducer)
 class RedisProtocol(Protocol):
     """One client connection."""
 
-    log = Logger()
-
-    def __init__(self, server: Server) -> None:
+    def __init__(self, server: Server, log: Logger | None = None) -> None:
         self.server = server
+        self.log = log if log is not None else Logger()
+        self._send: Writer | None = None
         self.client: Client | None = None
         self._parser = RequestParser()
         self._paused = False
@@ -68,6 +90,8 @@ class RedisProtocol(Protocol):
         transport = self.transport
         assert transport is not None
         transport.registerProducer(self, True)  # type: ignore[attr-defined]
+        self._send = make_writer(transport)
+        set_keepalive(transport, self.server.config["tcp-keepalive"])
         addr, unix = format_address(transport.getPeer())
         laddr, _ = format_address(transport.getHost())
         if unix:
@@ -119,7 +143,9 @@ class RedisProtocol(Protocol):
                     break
                 if not isinstance(argv, list):
                     break
-                data = ENCODERS[client.resp].encode(execute(client, argv))
+                reply = execute(client, argv)
+                # Encode after executing: HELLO 3 answers in the protocol it switches to.
+                data = ENCODERS[client.resp].encode(reply)
                 out.append(data)
                 size += len(data)
                 if client.close_after_reply:
@@ -144,7 +170,8 @@ class RedisProtocol(Protocol):
         assert self.transport is not None and self.client is not None
         self.client.tot_net_out += len(data)
         self.server.stats.net_output += len(data)
-        self.transport.write(data)
+        assert self._send is not None
+        self._send(data)
 
     def _check_query_buffer(self, client: Client) -> None:
         buffered = self._parser.buffered

@@ -10,13 +10,13 @@ from twisted.application import internet, service
 from twisted.internet import endpoints
 from twisted.internet.defer import Deferred, DeferredList, inlineCallbacks
 from twisted.internet.interfaces import IListeningPort, IReactorCore, IReactorTime
-from twisted.logger import Logger
 
 from pyredisd import __version__
 from pyredisd.core.config import Config
 from pyredisd.core.server import Server
 from pyredisd.core.version import REDIS_VERSION
 from pyredisd.net.factory import RedisFactory
+from pyredisd.net.logs import make_logger
 
 
 def _endpoint(reactor: Any, bind: str, port: int, backlog: int) -> tuple[Any, bool]:
@@ -34,11 +34,10 @@ def _endpoint(reactor: Any, bind: str, port: int, backlog: int) -> tuple[Any, bo
 class RedisService(service.MultiService):
     """Owns the :class:`Server`, its listening ports and its cron."""
 
-    log = Logger()
-
     def __init__(self, config: Config, reactor: Any) -> None:
         super().__init__()
         self.reactor = reactor
+        self.log = make_logger("pyredisd.net.service", config, source=self)
         self.server = Server(config, clock=reactor, hooks=self)
         self.factory = RedisFactory(self.server)
         self.ports: list[IListeningPort] = []
@@ -139,11 +138,9 @@ class RedisService(service.MultiService):
         for client in self.server.clients:
             if client.peer is not None:
                 client.peer.close()
+        # Twisted's Unix port removes its socket file itself when it stops listening.
         stopped = [port.stopListening() for port in self.ports]
         self.ports = []
-        for path in self.server.unixsockets:
-            if os.path.exists(path):
-                os.unlink(path)
         if self.server.config["pidfile"] and os.path.exists(self.server.config["pidfile"]):
             os.unlink(self.server.config["pidfile"])
         d: Deferred[Any] = DeferredList([d for d in stopped if d is not None])

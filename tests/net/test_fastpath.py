@@ -1,0 +1,96 @@
+"""Tests for pyredisd.net.fastpath: write-through and lean epoll dispatch, and their fallbacks."""
+
+from __future__ import annotations
+
+import socket
+
+from twisted.internet import epollreactor, tcp
+from twisted.internet.protocol import Protocol
+from twisted.internet.testing import MemoryReactor, StringTransport
+from twisted.trial.unittest import SynchronousTestCase
+
+from pyredisd.net.fastpath import install_lean_dispatch, make_writer, supported
+
+
+def _connection(test: SynchronousTestCase) -> tuple[tcp.Connection, socket.socket]:
+    """A Twisted TCP connection over one end of a socketpair, with a MemoryReactor."""
+    ours, theirs = socket.socketpair()
+    ours.setblocking(False)
+    theirs.settimeout(5)
+    test.addCleanup(ours.close)
+    test.addCleanup(theirs.close)
+    connection = tcp.Connection(ours, Protocol(), MemoryReactor())
+    connection.connected = 1
+    return connection, theirs
+
+
+class WriterTests(SynchronousTestCase):
+    def test_non_tcp_transport_falls_back_to_its_write(self) -> None:
+        """A transport that is not a Twisted TCP connection is written through its write()."""
+        transport = StringTransport()
+        write = make_writer(transport)
+        write(b"+OK\r\n")
+        self.assertEqual(transport.value(), b"+OK\r\n")
+
+    def test_empty_buffer_sends_immediately(self) -> None:
+        """With nothing queued, the bytes reach the peer without a reactor turn."""
+        connection, peer = _connection(self)
+        make_writer(connection)(b"+PONG\r\n")
+        self.assertEqual(peer.recv(100), b"+PONG\r\n")
+        self.assertEqual(connection._tempDataBuffer, [])
+
+    def test_queued_data_keeps_order(self) -> None:
+        """When Twisted already holds bytes, new bytes queue behind them instead of overtaking."""
+        connection, _peer = _connection(self)
+        connection.write(b"first ")
+        make_writer(connection)(b"second")
+        self.assertEqual(connection._tempDataBuffer, [b"first ", b"second"])
+
+    def test_unsent_remainder_is_handed_to_twisted(self) -> None:
+        """What the kernel does not take is queued with Twisted, which pauses producers."""
+        connection, peer = _connection(self)
+        peer.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        big = b"x" * (8 * 1024 * 1024)
+        make_writer(connection)(big)
+        queued = b"".join(connection._tempDataBuffer)
+        self.assertTrue(0 < len(queued) < len(big))
+        self.assertTrue(big.endswith(queued))
+
+    def test_closing_connection_uses_stock_write(self) -> None:
+        """A connection that is disconnecting is left to Twisted's own write."""
+        connection, _peer = _connection(self)
+        connection.disconnecting = True
+        make_writer(connection)(b"late")
+        self.assertEqual(connection._tempDataBuffer, [b"late"])
+
+
+class LeanDispatchTests(SynchronousTestCase):
+    def test_unsupported_reactor_is_left_alone(self) -> None:
+        """A reactor that is not epoll-based is not changed."""
+        reactor = MemoryReactor()
+        self.assertFalse(supported(reactor))
+        self.assertFalse(install_lean_dispatch(reactor))
+
+    def test_epoll_reactor_dispatches_reads(self) -> None:
+        """The lean doPoll still delivers a readable socket's data to its protocol."""
+        reactor = epollreactor.EPollReactor()
+        self.addCleanup(reactor._poller.close)
+        self.assertTrue(install_lean_dispatch(reactor))
+        self.assertEqual(reactor.doIteration, reactor.doPoll)
+        ours, theirs = socket.socketpair()
+        self.addCleanup(theirs.close)
+        received: list[bytes] = []
+
+        class Recorder(Protocol):
+            def dataReceived(self, data: bytes) -> None:
+                received.append(data)
+
+        ours.setblocking(False)
+        connection = tcp.Connection(ours, Recorder(), reactor)
+        connection.connected = 1
+        self.addCleanup(connection.socket.close)
+        connection.startReading()
+        theirs.sendall(b"PING\r\n")
+        reactor.doIteration(1)
+        self.assertEqual(received, [b"PING\r\n"])
+        connection.stopReading()
