@@ -81,20 +81,31 @@ PROTO_UNAUTH_MBULK = "unauthenticated multibulk length"
 PROTO_UNAUTH_BULK = "unauthenticated bulk length"
 
 
+def _clip(arg: bytes, limit: int = 128) -> bytes:
+    """An argument as Redis's ``%.128s`` prints it (bytes, up to a NUL), CR/LF mapped to spaces."""
+    return arg[:limit].split(b"\0", 1)[0].replace(b"\r", b" ").replace(b"\n", b" ")
+
+
 def _printable(arg: bytes, limit: int = 128) -> str:
-    """Render an argument as Redis's ``%.128s`` would, with CR/LF mapped to spaces."""
-    text = arg[:limit].split(b"\0", 1)[0].decode("utf-8", "replace")
-    return text.replace("\r", " ").replace("\n", " ")
+    """:func:`_clip` as text; bytes that are not UTF-8 survive as surrogates (surrogateescape)."""
+    return _clip(arg, limit).decode("utf-8", "surrogateescape")
 
 
 def unknown_command(argv: list[bytes]) -> str:
-    """``ERR unknown command 'x', with args beginning with: 'a' 'b' `` (cf. server.c)."""
-    args = ""
+    """``ERR unknown command 'x', with args beginning with: 'a' 'b' `` (cf. server.c; the
+    128-byte budget counts bytes, as ``sdslen`` does)."""
+    args = b""
     for arg in argv[1:]:
         if len(args) >= 128:
             break
-        args += "'" + _printable(arg, 128 - len(args)) + "' "
-    return f"ERR unknown command '{_printable(argv[0])}', with args beginning with: {args}"
+        args += b"'" + _clip(arg, 128 - len(args)) + b"' "
+    quoted = args.decode("utf-8", "surrogateescape")
+    return f"ERR unknown command '{_printable(argv[0])}', with args beginning with: {quoted}"
+
+
+def out_of_range(low: int, high: int) -> str:
+    """``getRangeLongFromObjectOrReply`` without a custom message (SELECT 4294967296)."""
+    return f"ERR value is out of range, value must between {low} and {high}"
 
 
 def unknown_subcommand(container: bytes, sub: bytes) -> str:
@@ -132,14 +143,18 @@ def config_set_failed(name: str, reason: str) -> str:
     return f"ERR CONFIG SET failed (possibly related to argument '{name}') - {reason}"
 
 
+CONFIG_IMMUTABLE = "can't set immutable config"
+
+
 def config_duplicate(name: str) -> str:
     """``ERR Duplicate parameter - x`` (CONFIG SET with the same name twice)."""
     return f"ERR CONFIG SET failed (possibly related to argument '{name}') - duplicate parameter"
 
 
 def debug_error(message: bytes) -> str:
-    """DEBUG ERROR replies with the given text verbatim as the error."""
-    return _printable(message, 1 << 30)
+    """DEBUG ERROR replies with the given text verbatim as the error. Decoded with "replace":
+    its first word becomes an INFO errorstats name, which must stay valid UTF-8."""
+    return _clip(message, 1 << 30).decode("utf-8", "replace")
 
 
 EXPIRE_NX_CONFLICT = "ERR NX and XX, GT or LT options at the same time are not compatible"

@@ -34,6 +34,7 @@ DEFAULT_SECTIONS = (
     "keyspace",
 )
 ALL_SECTIONS = (*DEFAULT_SECTIONS[:8], "commandstats", *DEFAULT_SECTIONS[8:])
+_TITLES = {"cpu": "CPU"}  # every other header is the capitalized section name
 
 
 def human(size: int) -> str:
@@ -267,7 +268,7 @@ def info_text(server: Server, requested: list[str]) -> str:
     chunks = []
     for name in ALL_SECTIONS:
         if name in wanted:
-            title = "# " + name.capitalize() + "\r\n"
+            title = "# " + _TITLES.get(name, name.capitalize()) + "\r\n"
             body = "".join(f"{key}:{value}\r\n" for key, value in SECTIONS[name](server))
             chunks.append(title + body)
     return "\r\n".join(chunks)

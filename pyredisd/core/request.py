@@ -12,7 +12,8 @@ Two parsers share the stream, and only ever switch at a request boundary.
   (``networking.c``): inline commands, Redis's exact protocol errors, its checks on a partial
   request (a huge bulk length is refused before the data arrives), and the stricter limits for
   unauthenticated clients. Fast mode hands the stream over whenever hiredis raises, returns
-  something that is not a request, or a read ends inside a request. hiredis does not say where
+  something that is not a request, a read ends inside a request, or a read holds what may be
+  a huge aggregate header (hiredis would preallocate it). hiredis does not say where
   a request ended, so the hand-over re-reads the current chunk from its start (always a
   boundary in fast mode) and skips the requests hiredis already delivered. Exact mode hands
   back once its buffer is empty.
@@ -55,9 +56,16 @@ UNAUTH_MAX_BULK: Final = 16384
 _LL = re.compile(rb"-?[1-9][0-9]*|0")
 _INT64_MAX: Final = (1 << 63) - 1
 _INT_MAX: Final = (1 << 31) - 1
-_SPACE = b" \t\n\r\v\f"
+_SPACE = b" \t\n\r\v\f"  # isspace(): skipped between arguments, required after a quote
+_SEPARATORS = b" \t\n\r"  # what ends an unquoted argument (\v and \f do not)
 _ESCAPES = {ord("n"): b"\n", ord("r"): b"\r", ord("t"): b"\t", ord("b"): b"\b", ord("a"): b"\a"}
 _HEX = b"0123456789abcdefABCDEF"
+# hiredis preallocates an aggregate's list when it reads the header, so "*2147483647" alone
+# costs seconds of CPU; reads holding such a header (or a lookalike in a payload) go to exact
+# mode, which grows argv as the arguments arrive. About 0.5 ns per byte read.
+_BIG_ARRAY = re.compile(rb"\*[0-9]{8}")
+_BIG_OTHER = re.compile(rb"[>~|][0-9]{8}")
+_BIG_HEADER = re.compile(rb"[*>~|][0-9]{8}")
 
 
 def string2ll(text: bytes) -> int | None:
@@ -68,6 +76,15 @@ def string2ll(text: bytes) -> int | None:
     if value > _INT64_MAX or value < -_INT64_MAX - 1:
         return None
     return value
+
+
+def _holds_big_aggregate(chunk: bytes, data: bytes) -> bool:
+    """Whether ``data``, read after ``chunk``, may hold a header hiredis would preallocate."""
+    if _BIG_ARRAY.search(data) is not None:
+        return True
+    if (b">" in data or b"~" in data or b"|" in data) and _BIG_OTHER.search(data) is not None:
+        return True
+    return bool(chunk) and _BIG_HEADER.search(chunk[-9:] + data[:9]) is not None
 
 
 def split_args(line: bytes) -> list[bytes] | None:
@@ -125,7 +142,7 @@ def split_args(line: bytes) -> list[bytes] | None:
                 if i >= n:
                     break
                 ch = line[i]
-                if ch in _SPACE:
+                if ch in _SEPARATORS:
                     break
                 if ch == 34 or ch == 39:
                     quote = ch
@@ -177,6 +194,8 @@ class RequestParser:
     # -- public API ----------------------------------------------------------------------------
     def feed(self, data: bytes) -> None:
         """Add bytes read from the client."""
+        if not self._exact and _holds_big_aggregate(self._chunk, data):
+            self._to_exact()
         if self._exact:
             self._buf += data
         else:
@@ -207,8 +226,11 @@ class RequestParser:
                     self._last = None
                     return NEED_DATA
             elif isinstance(request, list) and request:
+                limit = self.max_bulk_len
+                # hiredis knows no proto-max-bulk-len; only a chunk that big can hold such a bulk.
+                oversize = len(self._chunk) > limit
                 for arg in request:
-                    if arg.__class__ is not bytes:
+                    if arg.__class__ is not bytes or (oversize and len(arg) > limit):
                         break
                 else:
                     self._delivered += 1
@@ -222,7 +244,15 @@ class RequestParser:
         """Bytes received but not yet returned as requests (the ``qbuf`` of CLIENT LIST)."""
         if self._exact:
             return len(self._buf) - self._pos
-        return len(self._chunk) if self._chunk else 0
+        if not self._delivered:
+            return len(self._chunk)
+        # Rarely asked mid-chunk (a paused client): size what hiredis delivered by re-reading.
+        scratch = RequestParser(self.max_bulk_len)
+        scratch._exact = True
+        scratch._buf = bytearray(self._chunk)
+        for _ in range(self._delivered):
+            scratch._next_exact()
+        return len(scratch._buf) - scratch._pos
 
     def set_strict(self, strict: bool) -> None:
         """Apply or lift the unauthenticated limits (takes effect at the next request)."""

@@ -28,17 +28,40 @@ _INT_CACHE = tuple(b":%d\r\n" % i for i in range(-1, 1024))
 NULL2 = b"$-1\r\n"
 NULL_ARRAY2 = b"*-1\r\n"
 NULL3 = b"_\r\n"
+_LLONG_HALF = float(1 << 62)  # (double)(LLONG_MAX / 2), double2ll's safe range
 
 
 def format_double(value: float) -> bytes:
-    """Shortest round-trip text for a double, as Redis 7.2+ (``fpconv_dtoa``) replies it."""
+    """Redis 7.2+ ``d2string``: ``-0``, integers up to 2**62 as integers, else the shortest
+    round-trip digits laid out as ``fpconv_dtoa``'s ``emit_digits`` does (``1e+20``, ``1e-7``,
+    ``0.00001``)."""
     if math.isinf(value):
         return b"inf" if value > 0 else b"-inf"
     if math.isnan(value):
         return b"nan"
-    if value == int(value) and abs(value) < 1e17:
+    if value == 0:
+        return b"-0" if math.copysign(1.0, value) < 0 else b"0"
+    if -_LLONG_HALF <= value <= _LLONG_HALF and value == int(value):  # double2ll
         return b"%d" % int(value)
-    return repr(value).encode()
+    mantissa, _, exponent = repr(abs(value)).partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    digits = (whole + fraction).lstrip("0")
+    k = (int(exponent) if exponent else 0) - len(fraction)  # value = digits * 10**k
+    stripped = digits.rstrip("0")
+    k += len(digits) - len(stripped)
+    digits, n = stripped, len(stripped)
+    exp = abs(k + n - 1)
+    if k >= 0 and exp < n + 7:
+        text = digits + "0" * k
+    elif k < 0 and (k > -7 or exp < 4):
+        offset = n + k
+        text = (
+            "0." + "0" * -offset + digits if offset <= 0 else f"{digits[:offset]}.{digits[offset:]}"
+        )
+    else:
+        text = digits[0] + ("." + digits[1:] if n > 1 else "")
+        text += ("e-" if k + n - 1 < 0 else "e+") + str(exp)
+    return (("-" if value < 0 else "") + text).encode()
 
 
 def _bulk(value: bytes) -> bytes:

@@ -17,6 +17,20 @@ def to_int(arg: bytes, message: str = errors.NOT_INTEGER) -> int:
     return value
 
 
+_INT_MIN, _INT_MAX = -(1 << 31), (1 << 31) - 1
+
+
+def to_int32(arg: bytes, message: str | None = None) -> int:
+    """``getIntFromObjectOrReply``: a 64-bit integer, then the C ``int`` range; ``message``
+    replaces both errors when given, as in Redis."""
+    value = string2ll(arg)
+    if value is None:
+        raise CommandError(message or errors.NOT_INTEGER)
+    if not _INT_MIN <= value <= _INT_MAX:
+        raise CommandError(message or errors.out_of_range(_INT_MIN, _INT_MAX))
+    return value
+
+
 def to_float(arg: bytes, message: str = errors.NOT_FLOAT) -> float:
     """``getLongDoubleFromObjectOrReply``-style parsing: no spaces, no NaN."""
     try:

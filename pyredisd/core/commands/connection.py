@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pyredisd.core import errors
-from pyredisd.core.commands.args import is_valid_name, to_int
+from pyredisd.core.commands.args import is_valid_name, to_int, to_int32
 from pyredisd.core.commands.spec import Argv, CmdFlag, CommandGroup
 from pyredisd.core.errors import CommandError
 from pyredisd.core.replies import OK, PONG, Map, Reply, Status, Verbatim
@@ -57,7 +57,7 @@ def cmd_reset(c: Client, argv: Argv) -> Reply:
 @GROUP.command("select", 2, _CONN | _F.FAST, since="1.0.0")
 def cmd_select(c: Client, argv: Argv) -> Reply:
     """Changes the selected database."""
-    index = to_int(argv[1])
+    index = to_int32(argv[1])
     if not 0 <= index < len(c.server.dbs):
         raise CommandError(errors.DB_OUT_OF_RANGE)
     c.select(index)
@@ -67,8 +67,8 @@ def cmd_select(c: Client, argv: Argv) -> Reply:
 @GROUP.command("swapdb", 3, _F.WRITE | _F.FAST, since="4.0.0")
 def cmd_swapdb(c: Client, argv: Argv) -> Reply:
     """Swaps two Redis databases."""
-    first = to_int(argv[1], errors.INVALID_FIRST_DB)
-    second = to_int(argv[2], errors.INVALID_SECOND_DB)
+    first = to_int32(argv[1], errors.INVALID_FIRST_DB)
+    second = to_int32(argv[2], errors.INVALID_SECOND_DB)
     count = len(c.server.dbs)
     if not (0 <= first < count and 0 <= second < count):
         raise CommandError(errors.DB_OUT_OF_RANGE)

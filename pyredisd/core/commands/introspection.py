@@ -6,7 +6,7 @@ import fnmatch
 from typing import TYPE_CHECKING
 
 from pyredisd.core import errors
-from pyredisd.core.commands.spec import Argv, CmdFlag, CommandGroup, KeySpec
+from pyredisd.core.commands.spec import Argv, CmdFlag, CommandGroup, KeyFlag, KeySpec
 from pyredisd.core.commands.table import Command
 from pyredisd.core.errors import CommandError
 from pyredisd.core.replies import Map, Reply, SetReply, Status
@@ -211,15 +211,20 @@ def cmd_command_list(c: Client, argv: Argv) -> Reply:
 )
 def cmd_command_getkeys(c: Client, argv: Argv) -> Reply:
     """Extracts the key names from an arbitrary command."""
+    # Checks in Redis's order (getKeysSubcommandImpl): command, has keys at all, arity, keys.
     command = c.server.commands.resolve(argv[2:])
     if command is None:
         raise CommandError(errors.INVALID_COMMAND_SPECIFIED)
+    if not any(not ks.flags & KeyFlag.NOT_KEY for ks in command.spec.key_specs):
+        raise CommandError(errors.NO_KEY_ARGS)
     if not command.arity_ok(len(argv) - 2):
         raise CommandError(errors.INVALID_GETKEYS_ARGS)
     try:
         indices = command.spec.keys(argv[2:])
     except ValueError:
-        raise CommandError(errors.INVALID_GETKEYS_ARGS) from None
+        indices = []
     if not indices:
-        raise CommandError(errors.NO_KEY_ARGS)
+        if command.flags & _F.NO_MANDATORY_KEYS:
+            return []
+        raise CommandError(errors.INVALID_ARGS_FOR_GETKEYS)
     return [argv[2 + i] for i in indices]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from pyredisd.core import errors
-from pyredisd.core.commands.args import to_float
 from pyredisd.core.commands.spec import Argv, CmdFlag, CommandGroup
 from pyredisd.core.errors import CommandError
 from pyredisd.core.info import info_text
@@ -14,6 +14,7 @@ from pyredisd.core.request import string2ll
 
 if TYPE_CHECKING:
     from pyredisd.core.clients import Client
+    from pyredisd.core.config import Config
 
 GROUP = CommandGroup("server")
 _F = CmdFlag
@@ -79,7 +80,7 @@ def cmd_debug(c: Client, argv: Argv) -> Reply:
         raise CommandError(errors.DEBUG_NOT_ALLOWED)
     sub = argv[1].lower()
     if sub == b"sleep" and len(argv) == 3:
-        seconds = to_float(argv[2])
+        seconds = _strtod(argv[2])
         if seconds > 0:
             c.server.sleep(seconds)
         return OK
@@ -91,6 +92,21 @@ def cmd_debug(c: Client, argv: Argv) -> Reply:
             raise CommandError(errors.NO_SUCH_KEY)
         return Status(_debug_object(value))
     raise CommandError(errors.subcommand_syntax(argv[1], "DEBUG"))
+
+
+_STRTOD = re.compile(rb"[ \t\n\v\f\r]*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _strtod(arg: bytes) -> float:
+    """C ``strtod(arg, NULL)`` for finite decimals: the longest numeric prefix, else 0 (DEBUG
+    SLEEP does no validation)."""
+    match = _STRTOD.match(arg)
+    if match is None:
+        return 0.0
+    try:
+        return float(match.group())
+    except ValueError:  # pragma: no cover - the pattern only matches floats
+        return 0.0
 
 
 def _debug_object(value: object) -> str:
@@ -162,22 +178,42 @@ def cmd_config_get(c: Client, argv: Argv) -> Reply:
 def cmd_config_set(c: Client, argv: Argv) -> Reply:
     """Sets configuration parameters in-flight."""
     if len(argv) % 2:
-        raise CommandError(errors.wrong_arity("config|set"))
+        raise CommandError(errors.SYNTAX)
     pairs = [
         (argv[i].decode("utf-8", "replace"), argv[i + 1].decode("utf-8", "surrogateescape"))
         for i in range(2, len(argv), 2)
     ]
     config = c.server.config
+    _check_config_names(config, [name for name, _ in pairs])
     try:
         updates = config.prepare_set(pairs)
     except LookupError as exc:
         raise CommandError(errors.config_unknown_option(str(exc.args[0]))) from None
     except ValueError as exc:
         name, reason = exc.args
-        raise CommandError(errors.config_set_failed(name, reason)) from None
+        option = config.lookup(name)
+        # A bad value names the option canonically; name errors quote the caller (config.c).
+        raise CommandError(
+            errors.config_set_failed(option.name if option else name, reason)
+        ) from None
     config.values.update(updates)
     c.server.config_changed(set(updates))
     return OK
+
+
+def _check_config_names(config: Config, names: list[str]) -> None:
+    """CONFIG SET's first pass over the names, before any value is parsed (configSetCommand):
+    the first unknown, immutable or repeated name, in argument order, is the error."""
+    seen: set[str] = set()
+    for name in names:
+        option = config.lookup(name)
+        if option is None:
+            raise CommandError(errors.config_unknown_option(name))
+        if not option.mutable:
+            raise CommandError(errors.config_set_failed(name, errors.CONFIG_IMMUTABLE))
+        if option.name in seen:
+            raise CommandError(errors.config_duplicate(name))
+        seen.add(option.name)
 
 
 @GROUP.command("resetstat", 2, _ADMIN, container="config", since="2.0.0")

@@ -36,6 +36,18 @@ _SET_FLAGS = {
     b"exat": "exat",
     b"pxat": "pxat",
 }
+# parseExtendedStringArgumentsOrReply: the options each one may not be combined with. An option
+# may repeat (``NX NX``, ``EX 1 EX 2``: the last expire wins); only these conflicts are errors.
+_SET_CONFLICTS = {
+    "nx": {"xx"},
+    "xx": {"nx"},
+    "get": set(),
+    "keepttl": {"ex", "px", "exat", "pxat"},
+    "ex": {"keepttl", "px", "exat", "pxat"},
+    "px": {"keepttl", "ex", "exat", "pxat"},
+    "exat": {"keepttl", "ex", "px", "pxat"},
+    "pxat": {"keepttl", "ex", "px", "exat"},
+}
 
 
 def parse_expire_option(c: Client, unit: str, arg: bytes, command: str) -> int:
@@ -67,24 +79,15 @@ def cmd_set(c: Client, argv: Argv) -> Reply:
     index = 3
     while index < len(argv):
         option = _SET_FLAGS.get(argv[index].lower())
-        has_next = index + 1 < len(argv)
-        if (
-            (option in ("nx", "xx") and not seen & {"nx", "xx"})
-            or option == "get"
-            or (option == "keepttl" and not expire_unit and "keepttl" not in seen)
-        ):
-            seen.add(option)
-        elif (
-            option in ("ex", "px", "exat", "pxat")
-            and has_next
-            and not expire_unit
-            and "keepttl" not in seen
-        ):
+        if option is None or seen & _SET_CONFLICTS[option]:
+            raise CommandError(errors.SYNTAX)
+        if option in ("ex", "px", "exat", "pxat"):
+            if index + 1 >= len(argv):
+                raise CommandError(errors.SYNTAX)
             expire_unit = option
             index += 1
             expire_arg = argv[index]
-        else:
-            raise CommandError(errors.SYNTAX)
+        seen.add(option)
         index += 1
     deadline = parse_expire_option(c, expire_unit, expire_arg, "set") if expire_unit else None
     db, now_ms = c.db, c.server.now_ms
