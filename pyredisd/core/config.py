@@ -29,6 +29,7 @@ _UNITS = {
 }
 LONG_MAX = (1 << 63) - 1
 INT_MAX = (1 << 31) - 1
+UINT_MAX = (1 << 32) - 1
 COB_CLASSES = ("normal", "slave", "pubsub")
 _COB_ALIASES = {"normal": "normal", "slave": "slave", "replica": "slave", "pubsub": "pubsub"}
 
@@ -245,11 +246,10 @@ OPTIONS: tuple[Option, ...] = (
         "bind",
         "bind",
         ["127.0.0.1", "-::1"],
-        mutable=False,
         multi_arg=True,
         doc="Addresses to listen on; a leading '-' means skip it if unavailable.",
     ),
-    Option("port", "int", 6379, mutable=False, maximum=65535, doc="TCP port; 0 disables TCP."),
+    Option("port", "int", 6379, maximum=65535, doc="TCP port; 0 disables TCP."),
     Option("unixsocket", "string", "", mutable=False, doc="Path of a Unix socket to listen on."),
     Option(
         "unixsocketperm",
@@ -272,7 +272,7 @@ OPTIONS: tuple[Option, ...] = (
         doc="Number of databases.",
     ),
     Option(
-        "maxclients", "int", 10000, minimum=1, maximum=INT_MAX, doc="Maximum simultaneous clients."
+        "maxclients", "int", 10000, minimum=1, maximum=UINT_MAX, doc="Maximum simultaneous clients."
     ),
     Option(
         "hz",
@@ -409,18 +409,19 @@ class Config:
 
     # -- CONFIG GET / SET ----------------------------------------------------------------------
     def get(self, patterns: Iterable[str]) -> list[tuple[str, str]]:
-        """Name/value pairs matching any glob in ``patterns`` (each name once)."""
-        found: dict[str, str] = {}
+        """Name/value pairs matching any glob in ``patterns``, each option once. An exact name
+        is replied as the caller spelled it, the first spelling winning (configGetCommand)."""
+        found: dict[str, tuple[str, str]] = {}
         for pattern in patterns:
             lowered = pattern.lower()
             option = self.table.get(lowered)
             if option is not None and not any(ch in lowered for ch in "*?["):
-                found.setdefault(lowered, option.render(self.values[option.name]))
+                found.setdefault(lowered, (pattern, option.render(self.values[option.name])))
                 continue
             for name, option in self.table.items():
                 if fnmatch.fnmatchcase(name, lowered):
-                    found.setdefault(name, option.render(self.values[option.name]))
-        return list(found.items())
+                    found.setdefault(name, (name, option.render(self.values[option.name])))
+        return list(found.values())
 
     def prepare_set(self, pairs: list[tuple[str, str]]) -> dict[str, Any]:
         """Validate CONFIG SET pairs without applying them; raises ValueError(name, reason)."""

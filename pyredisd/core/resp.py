@@ -70,7 +70,7 @@ def _bulk(value: bytes) -> bytes:
 
 def _error(message: str) -> bytes:
     text = message.replace("\r", " ").replace("\n", " ")
-    return b"-" + text.encode("utf-8", "replace") + b"\r\n"
+    return b"-" + text.encode("utf-8", "surrogateescape") + b"\r\n"
 
 
 class Encoder:

@@ -31,7 +31,8 @@ class ServerHooks(Protocol):
         """Stop the server process cleanly."""
 
     def config_changed(self, names: set[str]) -> None:
-        """CONFIG SET changed these options (e.g. ``hz`` retimes the cron)."""
+        """CONFIG SET changed these options (``hz`` retimes the cron, ``port`` rebinds);
+        raise ValueError(name, reason) to refuse, and the old values are restored."""
 
 
 class _NoHooks:

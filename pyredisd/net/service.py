@@ -7,8 +7,8 @@ import os
 from typing import Any
 
 from twisted.application import internet, service
-from twisted.internet import endpoints
-from twisted.internet.defer import Deferred, DeferredList, inlineCallbacks
+from twisted.internet.defer import Deferred, DeferredList, maybeDeferred
+from twisted.internet.error import CannotListenError
 from twisted.internet.interfaces import IListeningPort, IReactorCore, IReactorTime
 
 from pyredisd import __version__
@@ -19,16 +19,11 @@ from pyredisd.net.factory import RedisFactory
 from pyredisd.net.logs import make_logger
 
 
-def _endpoint(reactor: Any, bind: str, port: int, backlog: int) -> tuple[Any, bool]:
+def _interface(bind: str) -> tuple[str, bool]:
+    """The address to listen on for a ``bind`` entry, and whether it is optional (``-addr``)."""
     optional = bind.startswith("-")
     host = bind.lstrip("-")
-    if host in ("*", "0.0.0.0"):
-        return endpoints.TCP4ServerEndpoint(reactor, port, backlog, "0.0.0.0"), optional
-    if host in ("::*", "::"):
-        return endpoints.TCP6ServerEndpoint(reactor, port, backlog, "::"), optional
-    if ":" in host:
-        return endpoints.TCP6ServerEndpoint(reactor, port, backlog, host), optional
-    return endpoints.TCP4ServerEndpoint(reactor, port, backlog, host), optional
+    return {"*": "0.0.0.0", "::*": "::"}.get(host, host), optional
 
 
 class RedisService(service.MultiService):
@@ -41,6 +36,7 @@ class RedisService(service.MultiService):
         self.server = Server(config, clock=reactor, hooks=self)
         self.factory = RedisFactory(self.server)
         self.ports: list[IListeningPort] = []
+        self.tcp_ports: dict[tuple[str, int], IListeningPort] = {}
         self.cron = internet.TimerService(1.0 / config["hz"], self.server.cron)
         self.cron.clock = reactor
         self.cron.setServiceParent(self)
@@ -52,6 +48,9 @@ class RedisService(service.MultiService):
         self.reactor.callLater(0, self.reactor.stop)
 
     def config_changed(self, names: set[str]) -> None:
+        """Apply CONFIG SET; a ValueError(name, reason) rejects it (the caller rolls back)."""
+        if names & {"port", "bind"}:
+            self._rebind(names)
         if "hz" in names:
             self.cron.step = 1.0 / self.server.config["hz"]
             loop = getattr(self.cron, "_loop", None)
@@ -74,38 +73,68 @@ class RedisService(service.MultiService):
             self.log.info("Configuration loaded from {path}", path=config.path)
         self._listen().addCallbacks(self._ready, self._failed)
 
-    @inlineCallbacks
-    def _listen(self) -> Any:
+    def _listen(self) -> Deferred[None]:
+        return maybeDeferred(self._listen_now)
+
+    def _listen_now(self) -> None:
         config = self.server.config
-        if config["port"]:
-            for bind in config["bind"]:
-                endpoint, optional = _endpoint(
-                    self.reactor, bind, config["port"], config["tcp-backlog"]
-                )
-                try:
-                    port = yield endpoint.listen(self.factory)
-                except Exception as exc:
-                    if optional:
-                        self.log.warn(
-                            "Could not create server TCP listening socket {bind}: {error}",
-                            bind=bind,
-                            error=exc,
-                        )
-                        continue
-                    raise
-                self.ports.append(port)
-                self.server.ports.append(port.getHost().port)
+        self._bind_tcp(config["bind"], config["port"])
         if config["unixsocket"]:
             path = config["unixsocket"]
             if os.path.exists(path):
                 os.unlink(path)
             mode = config["unixsocketperm"] or 0o666
-            endpoint = endpoints.UNIXServerEndpoint(
-                self.reactor, path, config["tcp-backlog"], mode=mode
-            )
-            port = yield endpoint.listen(self.factory)
+            port = self.reactor.listenUNIX(path, self.factory, config["tcp-backlog"], mode=mode)
             self.ports.append(port)
             self.server.unixsockets.append(path)
+
+    def _bind_tcp(self, binds: list[str], number: int) -> None:
+        """Make the TCP listeners match ``binds`` x ``number``, all or nothing.
+
+        Listeners that stay are kept (reopening one would race with its own close, which
+        Twisted finishes a reactor turn later); missing ones are opened first; a failure on a
+        non-optional address closes what was just opened and raises CannotListenError; only
+        then are the listeners no longer wanted closed.
+        """
+        wanted = [(*_interface(bind), bind) for bind in binds] if number else []
+        opened: dict[tuple[str, int], IListeningPort] = {}
+        for interface, optional, bind in wanted:
+            key = (interface, number)
+            if key in self.tcp_ports or key in opened:
+                continue
+            try:
+                opened[key] = self.reactor.listenTCP(
+                    number, self.factory, self.server.config["tcp-backlog"], interface
+                )
+            except CannotListenError as exc:
+                if optional:
+                    self.log.warn(
+                        "Could not create server TCP listening socket {bind}: {error}",
+                        bind=bind,
+                        error=exc,
+                    )
+                    continue
+                for port in opened.values():
+                    port.stopListening()
+                raise
+        keep = {(interface, number) for interface, _, _ in wanted}
+        for key in [key for key in self.tcp_ports if key not in keep]:
+            old = self.tcp_ports.pop(key)
+            self.ports.remove(old)
+            old.stopListening()
+        self.tcp_ports.update(opened)
+        self.ports.extend(opened.values())
+        self.server.ports[:] = [port.getHost().port for port in self.tcp_ports.values()]  # type: ignore[attr-defined]
+
+    def _rebind(self, names: set[str]) -> None:
+        """CONFIG SET port/bind (cf. ``changeListener``); ValueError(name, reason) on failure."""
+        config = self.server.config
+        try:
+            self._bind_tcp(config["bind"], config["port"])
+        except CannotListenError:
+            if "bind" in names:
+                raise ValueError("bind", "Failed to bind to specified addresses.") from None
+            raise ValueError("port", "Unable to listen on this port") from None
 
     def _ready(self, _: object) -> None:
         config = self.server.config

@@ -182,9 +182,10 @@ class ConfigGetTests(SynchronousTestCase):
     """CONFIG GET matches globs case-insensitively and lists each option once."""
 
     def test_exact_name(self) -> None:
-        """A plain name returns that option, rendered as CONFIG GET shows it."""
+        """A plain name returns that option under the caller's spelling, first one winning."""
         config = Config.defaults()
-        self.assertEqual(config.get(["PORT"]), [("port", "6379")])
+        self.assertEqual(config.get(["PORT"]), [("PORT", "6379")])
+        self.assertEqual(config.get(["MaxClients", "maxclients"]), [("MaxClients", "10000")])
         self.assertEqual(config.get(["save"]), [("save", "3600 1 300 100 60 10000")])
         self.assertEqual(config.get(["bind"]), [("bind", "127.0.0.1 -::1")])
         self.assertEqual(config.get(["appendonly"]), [("appendonly", "no")])

@@ -196,8 +196,15 @@ def cmd_config_set(c: Client, argv: Argv) -> Reply:
         raise CommandError(
             errors.config_set_failed(option.name if option else name, reason)
         ) from None
+    previous = {name: config.values[name] for name in updates}
     config.values.update(updates)
-    c.server.config_changed(set(updates))
+    changed = {name for name in updates if updates[name] != previous[name]}
+    try:
+        if changed:
+            c.server.config_changed(changed)
+    except ValueError as exc:
+        config.values.update(previous)
+        raise CommandError(errors.config_set_failed(*exc.args)) from None
     return OK
 
 
