@@ -150,7 +150,7 @@ def _stats(s: Server) -> Fields:
     st, ks = s.stats, s.keyspace_stats
     return [
         ("total_connections_received", st.connections),
-        ("total_commands_processed", st.commands),
+        ("total_commands_processed", s.total_commands()),
         ("instantaneous_ops_per_sec", s.ops_per_sec()),
         ("total_net_input_bytes", st.net_input),
         ("total_net_output_bytes", st.net_output),

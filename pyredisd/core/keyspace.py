@@ -49,8 +49,17 @@ class Database:
 
     def get_string(self, key: bytes, now_ms: int) -> bytes | None:
         """The string at ``key``; raises WRONGTYPE for other types."""
-        value = self.lookup_read(key, now_ms)
-        if value is not None and type(value) is not bytes:
+        value = self.data.get(key)
+        if value is not None and self.expires:
+            deadline = self.expires.get(key)
+            if deadline is not None and deadline <= now_ms:
+                self._expire(key)
+                value = None
+        if value is None:
+            self.stats.misses += 1
+            return None
+        self.stats.hits += 1
+        if type(value) is not bytes:
             raise CommandError(WRONGTYPE)
         return value
 

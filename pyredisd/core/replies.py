@@ -14,10 +14,13 @@ from collections.abc import Iterable
 class Status:
     """A simple string (``+OK``)."""
 
-    __slots__ = ("text",)
+    __slots__ = ("text", "wire")
 
     def __init__(self, text: str) -> None:
         self.text = text
+        # Encoded once: constant replies (OK, PONG, QUEUED) cost nothing to send.
+        clean = text.replace("\r", " ").replace("\n", " ")
+        self.wire = b"+" + clean.encode("utf-8", "surrogateescape") + b"\r\n"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Status) and other.text == self.text

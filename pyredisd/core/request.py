@@ -161,12 +161,14 @@ class RequestParser:
     """
 
     __slots__ = (
+        "more",
         "_args",
         "_buf",
         "_bulk_len",
         "_chunk",
         "_dead",
         "_delivered",
+        "_error",
         "_exact",
         "_last",
         "_mbulk_left",
@@ -190,6 +192,8 @@ class RequestParser:
         self._bulk_len = -1
         self._args: list[bytes] = []
         self._dead = False
+        self._error: ProtocolError | None = None
+        self.more = False
 
     # -- public API ----------------------------------------------------------------------------
     def feed(self, data: bytes) -> None:
@@ -207,6 +211,10 @@ class RequestParser:
 
         :raises ProtocolError: the stream is malformed; the parser must not be used again.
         """
+        error = self._error
+        if error is not None:
+            self._error = None
+            raise error
         if self._dead:
             return NEED_DATA
         if not self._exact:
@@ -215,15 +223,7 @@ class RequestParser:
             except hiredis.ProtocolError:
                 request = None
             if request is NEED_DATA:
-                chunk = self._chunk
-                last = self._last
-                if not chunk:
-                    return NEED_DATA
-                if last is not None and chunk.endswith(b"$%d\r\n%s\r\n" % (len(last), last)):
-                    # The read ended where the last request did: a boundary (see _to_exact).
-                    self._chunk = b""
-                    self._delivered = 0
-                    self._last = None
+                if self._at_boundary():
                     return NEED_DATA
             elif isinstance(request, list) and request:
                 limit = self.max_bulk_len
@@ -238,6 +238,79 @@ class RequestParser:
                     return cast("list[bytes]", request)
             self._to_exact()
         return self._next_exact()
+
+    def take(self) -> list[list[bytes]]:
+        """Every complete request buffered now, in order (one call per read: the hot path).
+
+        A malformed request after good ones is reported by the next call, so the good ones run
+        first, as in Redis.
+
+        :raises ProtocolError: the next thing in the stream is malformed.
+        """
+        error = self._error
+        if error is not None:
+            self._error = None
+            raise error
+        out: list[list[bytes]] = []
+        if not self._exact:
+            append = out.append
+            gets = self._reader.gets
+            limit = self.max_bulk_len
+            # hiredis knows no proto-max-bulk-len; only a chunk that big can hold such a bulk.
+            oversize = len(self._chunk) > limit
+            request: object = None
+            try:
+                while True:
+                    request = gets()
+                    if request.__class__ is not list or not request:
+                        break
+                    for arg in request:
+                        if arg.__class__ is not bytes or (oversize and len(arg) > limit):
+                            break
+                    else:
+                        append(request)
+                        continue
+                    break
+            except hiredis.ProtocolError:
+                request = None
+            if out:
+                self._delivered += len(out)
+                self._last = out[-1][-1]
+            if request is NEED_DATA and self._at_boundary():
+                self.more = False
+                return out
+            self._to_exact()
+        try:
+            while True:
+                request = self._next_exact()
+                if request is NEED_DATA:
+                    break
+                out.append(request)  # type: ignore[arg-type]
+                if self.strict:
+                    # Unauthenticated: parse the next request only after this one (AUTH) ran.
+                    break
+        except ProtocolError as exc:
+            if not out:
+                raise
+            self._error = exc
+        # Another call may yield more without new data: the error found, or (strict) the
+        # request after the one returned.
+        self.more = self._error is not None or (self.strict and bool(out))
+        return out
+
+    def _at_boundary(self) -> bool:
+        """After hiredis ran dry: True if the chunk ended on a request boundary (forgetting it)."""
+        chunk = self._chunk
+        if not chunk:
+            return True
+        last = self._last
+        if last is not None and chunk.endswith(b"$%d\r\n%s\r\n" % (len(last), last)):
+            # The read ended where the last request did (see the module docstring).
+            self._chunk = b""
+            self._delivered = 0
+            self._last = None
+            return True
+        return False
 
     @property
     def buffered(self) -> int:

@@ -25,6 +25,7 @@ from pyredisd.core.replies import (
 )
 
 _INT_CACHE = tuple(b":%d\r\n" % i for i in range(-1, 1024))
+_BULK_HEADERS = tuple(b"$%d\r\n" % i for i in range(1024))
 NULL2 = b"$-1\r\n"
 NULL_ARRAY2 = b"*-1\r\n"
 NULL3 = b"_\r\n"
@@ -81,7 +82,7 @@ class Encoder:
         resp3 = version == 3
         self.null = NULL3 if resp3 else NULL2
         self.null_array = NULL3 if resp3 else NULL_ARRAY2
-        self._by_type: dict[type, Callable[[Reply], bytes]] = {
+        self.by_type: dict[type, Callable[[Reply], bytes]] = {
             bytes: self._bytes,
             bytearray: self._bytes,
             int: self._int,
@@ -104,20 +105,22 @@ class Encoder:
 
     def encode(self, reply: Reply) -> bytes:
         """Encode one reply value."""
-        return self._by_type[type(reply)](reply)
+        return self.by_type[type(reply)](reply)
 
     # -- scalar types --------------------------------------------------------------------------
     @staticmethod
     def _bytes(reply: Reply) -> bytes:
-        assert isinstance(reply, (bytes, bytearray))
-        return b"$%d\r\n%s\r\n" % (len(reply), reply)
+        # No isinstance assert here or in _int: these two run for most replies.
+        size = len(reply)  # type: ignore[arg-type]
+        if size < 1024:
+            return _BULK_HEADERS[size] + reply + b"\r\n"  # type: ignore[operator]
+        return b"$%d\r\n%s\r\n" % (size, reply)
 
     @staticmethod
     def _int(reply: Reply) -> bytes:
-        assert isinstance(reply, int)
-        if -1 <= reply < 1023:
-            return _INT_CACHE[reply + 1]
-        return b":%d\r\n" % reply
+        if -1 <= reply < 1023:  # type: ignore[operator]
+            return _INT_CACHE[reply + 1]  # type: ignore[operator, index]
+        return b":%d\r\n" % reply  # type: ignore[str-format]
 
     def _bool(self, reply: Reply) -> bytes:
         if self.version == 3:
@@ -136,9 +139,7 @@ class Encoder:
 
     @staticmethod
     def _status(reply: Reply) -> bytes:
-        assert isinstance(reply, Status)
-        text = reply.text.replace("\r", " ").replace("\n", " ")
-        return b"+" + text.encode("utf-8", "replace") + b"\r\n"
+        return reply.wire  # type: ignore[union-attr]
 
     @staticmethod
     def _error(reply: Reply) -> bytes:
@@ -170,7 +171,7 @@ class Encoder:
 
     # -- aggregates ----------------------------------------------------------------------------
     def _aggregate(self, prefix: bytes, items: list[Reply] | tuple[Reply, ...]) -> bytes:
-        by_type = self._by_type
+        by_type = self.by_type
         parts = [b"%s%d\r\n" % (prefix, len(items))]
         parts.extend(by_type[type(item)](item) for item in items)
         return b"".join(parts)
@@ -189,7 +190,7 @@ class Encoder:
 
     def _map(self, reply: Reply) -> bytes:
         assert isinstance(reply, Map)
-        by_type = self._by_type
+        by_type = self.by_type
         if self.version == 3:
             parts = [b"%%%d\r\n" % len(reply.items)]
         else:

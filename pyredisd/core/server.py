@@ -47,7 +47,6 @@ class Stats:
     """Server-wide counters for INFO stats (cf. ``server.stat_*``)."""
 
     __slots__ = (
-        "commands",
         "connections",
         "error_replies",
         "errors",
@@ -69,7 +68,6 @@ class Stats:
 
     def reset(self) -> None:
         """CONFIG RESETSTAT."""
-        self.commands = 0
         self.connections = 0
         self.rejected_connections = 0
         self.net_input = 0
@@ -113,6 +111,8 @@ class Server:
         self.commands = CommandTable.build(
             connection.GROUP, server_cmds.GROUP, introspection.GROUP, generic.GROUP, strings.GROUP
         )
+        self._lookup = self.commands.commands.get
+        self._seconds = self.clock.seconds
         self.stats = Stats(self.clock.seconds())
         self.run_id = os.urandom(20).hex()
         self.now = self.clock.seconds()
@@ -136,7 +136,7 @@ class Server:
     # -- dispatch ------------------------------------------------------------------------------
     def execute(self, client: Client, argv: list[bytes]) -> Reply:
         """Run one request for ``client`` and return its reply value."""
-        command = self.commands.commands.get(argv[0].lower())
+        command = self._lookup(argv[0].lower())
         if command is None:
             return self._reject(client, None, errors.unknown_command(argv))
         if command.subcommands is not None and len(argv) > 1:
@@ -149,13 +149,15 @@ class Server:
             return self._reject(client, command, errors.wrong_arity(command.fullname))
         if not client.authenticated and not command.no_auth:
             return self._reject(client, command, errors.NOAUTH)
-        now = self.clock.seconds()
+        # The command's time snapshot: every expiry check inside it sees the same instant.
+        now = self._seconds()
         self.now = now
         self.now_ms = int(now * 1000)
         client.last_interaction = now
         client.last_cmd = command
         client.tot_cmds += 1
-        start = self.timer()
+        timer = self.timer
+        start = timer()
         try:
             reply = command.handler(client, argv)  # type: ignore[misc]
         except CommandError as exc:
@@ -163,9 +165,12 @@ class Server:
             self.stats.count_error(exc.message)
             reply = ErrorReply(exc.message)
         command.calls += 1
-        command.usec += (self.timer() - start) // 1000
-        self.stats.commands += 1
+        command.usec += (timer() - start) // 1000
         return reply
+
+    def total_commands(self) -> int:
+        """Commands executed since start or CONFIG RESETSTAT (total_commands_processed)."""
+        return sum(command.calls for command in self.commands.all_commands())
 
     def _reject(self, client: Client, command: Command | None, message: str) -> ErrorReply:
         if command is not None:
@@ -182,11 +187,12 @@ class Server:
         for db in self.dbs:
             if db.expires:
                 db.active_expire(now_ms)
+        total = self.total_commands()
         last_time, last_count = self.stats.last_ops
         if now > last_time:
-            self.stats.ops_samples.append((self.stats.commands - last_count) / (now - last_time))
+            self.stats.ops_samples.append((total - last_count) / (now - last_time))
             del self.stats.ops_samples[:-16]
-        self.stats.last_ops = (now, self.stats.commands)
+        self.stats.last_ops = (now, total)
 
     def ops_per_sec(self) -> int:
         """instantaneous_ops_per_sec: the mean of the last samples."""

@@ -84,6 +84,7 @@ class RedisProtocol(Protocol):
         self._paused = False
         self._closing = False
         self._busy = False
+        self._pending: list[list[bytes]] | None = None
 
     # -- connection lifecycle ------------------------------------------------------------------
     def connectionMade(self) -> None:
@@ -126,37 +127,55 @@ class RedisProtocol(Protocol):
             return
         self._busy = True
         parser, execute = self._parser, self.server.execute
+        take = parser.take
+        resp = client.resp
+        by_type = ENCODERS[resp].by_type
         out: list[bytes] = []
         size = 0
+        pending, self._pending = self._pending, None
         try:
             while not self._paused and not self._closing:
-                try:
-                    argv = parser.next_request()
-                except ProtocolError as exc:
-                    self.log.info(
-                        "Protocol error ({error}) from client: {client}",
-                        error=exc.message,
-                        client=client.info_line(self.server.now),
-                    )
-                    out.append(encode_error(exc.message))
-                    self._closing = True
+                taken = not pending
+                if pending:
+                    batch, pending = pending, None
+                else:
+                    try:
+                        batch = take()
+                    except ProtocolError as exc:
+                        self.log.info(
+                            "Protocol error ({error}) from client: {client}",
+                            error=exc.message,
+                            client=client.info_line(self.server.now),
+                        )
+                        out.append(encode_error(exc.message))
+                        self._closing = True
+                        break
+                    if not batch:
+                        break
+                for done, argv in enumerate(batch, 1):
+                    reply = execute(client, argv)
+                    if client.resp != resp:
+                        # Encode after executing: HELLO 3 answers in the protocol it selects.
+                        resp = client.resp
+                        by_type = ENCODERS[resp].by_type
+                    data = by_type[type(reply)](reply)
+                    out.append(data)
+                    size += len(data)
+                    if client.close_after_reply:
+                        self._closing = True
+                        break
+                    if client.strict_changed:
+                        client.strict_changed = False
+                        parser.set_strict(not client.authenticated)
+                    if size > FLUSH_BYTES:
+                        self._write(b"".join(out))
+                        out, size = [], 0
+                    if self._paused:
+                        # Requests already parsed wait here until resumeProducing.
+                        self._pending = batch[done:]
+                        break
+                if taken and not parser.more:
                     break
-                if not isinstance(argv, list):
-                    break
-                reply = execute(client, argv)
-                # Encode after executing: HELLO 3 answers in the protocol it switches to.
-                data = ENCODERS[client.resp].encode(reply)
-                out.append(data)
-                size += len(data)
-                if client.close_after_reply:
-                    self._closing = True
-                    break
-                if client.strict_changed:
-                    client.strict_changed = False
-                    parser.set_strict(not client.authenticated)
-                if size > FLUSH_BYTES:
-                    self._write(b"".join(out))
-                    out, size = [], 0
             if not self._closing:
                 self._check_query_buffer(client)
         finally:

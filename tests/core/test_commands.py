@@ -100,7 +100,7 @@ class DispatchTests(CommandTestCase):
         assert get is not None and set_ is not None
         self.assertEqual((get.calls, get.failed_calls, get.rejected_calls), (1, 0, 1))
         self.assertEqual((set_.calls, set_.failed_calls), (1, 1))
-        self.assertEqual(self.server.stats.commands, 2)
+        self.assertEqual(self.server.total_commands(), 2)
         self.assertEqual(self.server.stats.error_replies, 3)
         self.assertEqual(self.server.stats.errors, {"ERR": 3})
         self.assertIn("errorstat_ERR:count=3", self.info("errorstats"))
