@@ -53,8 +53,8 @@ NEED_DATA: Final = _NeedData()
 INLINE_MAX_SIZE: Final = 64 * 1024  # PROTO_INLINE_MAX_SIZE
 UNAUTH_MAX_MBULK: Final = 10
 UNAUTH_MAX_BULK: Final = 16384
-_LL = re.compile(rb"-?[1-9][0-9]*|0")
 _INT64_MAX: Final = (1 << 63) - 1
+_INT64_MIN: Final = -(1 << 63)
 _INT_MAX: Final = (1 << 31) - 1
 _SPACE = b" \t\n\r\v\f"  # isspace(): skipped between arguments, required after a quote
 _SEPARATORS = b" \t\n\r"  # what ends an unquoted argument (\v and \f do not)
@@ -69,11 +69,18 @@ _BIG_HEADER = re.compile(rb"[*>~|][0-9]{8}")
 
 
 def string2ll(text: bytes) -> int | None:
-    """Redis's ``string2ll``: a canonical signed 64-bit decimal, or ``None``."""
-    if len(text) > 20 or _LL.fullmatch(text) is None:
+    """Redis's ``string2ll``: a canonical signed 64-bit decimal, or ``None``.
+
+    ``int()`` is lenient (spaces, ``+``, ``_``, leading zeros); requiring that the value
+    renders back to the same bytes makes it exactly as strict as Redis, and cheaper than a regex.
+    """
+    if not 0 < len(text) <= 20:
         return None
-    value = int(text)
-    if value > _INT64_MAX or value < -_INT64_MAX - 1:
+    try:
+        value = int(text)
+    except ValueError:
+        return None
+    if b"%d" % value != text or not _INT64_MIN <= value <= _INT64_MAX:
         return None
     return value
 
@@ -161,7 +168,6 @@ class RequestParser:
     """
 
     __slots__ = (
-        "more",
         "_args",
         "_buf",
         "_bulk_len",
@@ -175,6 +181,7 @@ class RequestParser:
         "_pos",
         "_reader",
         "max_bulk_len",
+        "more",
         "strict",
     )
 
