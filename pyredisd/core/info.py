@@ -135,7 +135,7 @@ def _persistence(s: Server) -> Fields:
     return [
         ("loading", 0),
         ("async_loading", 0),
-        ("rdb_changes_since_last_save", 0),
+        ("rdb_changes_since_last_save", s.keyspace_stats.dirty),
         ("rdb_bgsave_in_progress", 0),
         ("rdb_last_save_time", int(s.stats.start_time)),
         ("rdb_last_bgsave_status", "ok"),

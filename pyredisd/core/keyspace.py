@@ -66,6 +66,7 @@ class Database:
     def set(self, key: bytes, value: Any, keep_ttl: bool = False) -> None:
         """Store ``value``; drops any TTL unless ``keep_ttl``."""
         self.data[key] = value
+        self.stats.dirty += 1
         if not keep_ttl and self.expires:
             self.expires.pop(key, None)
 
@@ -73,9 +74,16 @@ class Database:
         """Remove ``key``; True if it existed."""
         if self.data.pop(key, None) is None:
             return False
+        self.stats.dirty += 1
         if self.expires:
             self.expires.pop(key, None)
         return True
+
+    def modified(self, key: bytes, changes: int = 1) -> None:
+        """A value was changed in place (LPUSH on an existing list, HSET, ...). Every write
+        path reports here or through set/delete: it is where WATCH and keyspace notifications
+        will hook in; today it counts Redis's ``dirty`` (rdb_changes_since_last_save)."""
+        self.stats.dirty += changes
 
     def set_expire(self, key: bytes, deadline_ms: int) -> None:
         """Give an existing key an absolute deadline in milliseconds."""
@@ -131,12 +139,13 @@ class Database:
 class KeyspaceStats:
     """Counters shown in INFO stats."""
 
-    __slots__ = ("expired_keys", "hits", "misses")
+    __slots__ = ("dirty", "expired_keys", "hits", "misses")
 
     def __init__(self) -> None:
         self.hits = 0
         self.misses = 0
         self.expired_keys = 0
+        self.dirty = 0
 
     def reset(self) -> None:
         """CONFIG RESETSTAT."""
