@@ -15,13 +15,14 @@ from pyredisd.core.errors import WRONGTYPE, CommandError
 class Database:
     """One numbered database."""
 
-    __slots__ = ("_cursor", "_sweep", "data", "expires", "id", "stats")
+    __slots__ = ("_cursor", "_sweep", "avg_ttl", "data", "expires", "id", "stats")
 
     def __init__(self, index: int, stats: KeyspaceStats) -> None:
         self.id = index
         self.data: dict[bytes, Any] = {}
         self.expires: dict[bytes, int] = {}
         self.stats = stats
+        self.avg_ttl = 0  # ms, estimated from the active expiry samples (INFO keyspace)
         self._sweep: list[bytes] = []
         self._cursor = 0
 
@@ -101,6 +102,7 @@ class Database:
         """FLUSHDB."""
         self.data = {}
         self.expires = {}
+        self.avg_ttl = 0
 
     def swap(self, other: Database) -> None:
         """SWAPDB: exchange contents, keeping ids."""
@@ -125,11 +127,21 @@ class Database:
             batch = self._sweep[self._cursor : self._cursor + samples]
             self._cursor += len(batch)
             expired = 0
+            ttl_sum = ttl_samples = 0
             for key in batch:
                 deadline = self.expires.get(key)
-                if deadline is not None and deadline <= now_ms:
+                if deadline is None:
+                    continue
+                if deadline <= now_ms:
                     self._expire(key)
                     expired += 1
+                else:
+                    ttl_sum += deadline - now_ms
+                    ttl_samples += 1
+            if ttl_samples:
+                # A running estimate, weighted as Redis's activeExpireCycle weights it.
+                sample = ttl_sum // ttl_samples
+                self.avg_ttl = (self.avg_ttl // 50) * 49 + sample // 50 if self.avg_ttl else sample
             removed += expired
             if expired * 4 <= len(batch):
                 break

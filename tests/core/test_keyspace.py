@@ -192,3 +192,16 @@ class SwapAndFlushTests(SynchronousTestCase):
         db.flush()
         self.assertEqual((len(db), db.data, db.expires), (0, {}, {}))
         self.assertIsNone(db.lookup(b"a", 0))
+
+
+class AverageTTLTests(SynchronousTestCase):
+    def test_active_expiry_estimates_average_ttl(self) -> None:
+        """The sampled TTLs of live keys give INFO keyspace's avg_ttl estimate in ms."""
+        db = Database(0, KeyspaceStats())
+        for i in range(10):
+            db.set(b"k%d" % i, b"v")
+            db.set_expire(b"k%d" % i, 1000 + 10_000)
+        db.active_expire(1000)
+        self.assertEqual(db.avg_ttl, 10_000)
+        db.flush()
+        self.assertEqual(db.avg_ttl, 0)

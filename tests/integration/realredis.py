@@ -19,6 +19,8 @@ import unittest
 from collections.abc import Sequence
 from pathlib import Path
 
+from tests.helpers import free_port
+
 REQUIRE_ENV = "PYREDISD_REQUIRE_REDIS"
 START_TIMEOUT = 20.0
 IO_TIMEOUT = 10.0
@@ -61,14 +63,6 @@ def require_redis_server(test: unittest.TestCase) -> str:
             f"set {REQUIRE_ENV}=1 to make this a failure)"
         )
     return path
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def command(*args: bytes | str | int) -> bytes:
