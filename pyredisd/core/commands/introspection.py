@@ -6,6 +6,7 @@ import fnmatch
 from typing import TYPE_CHECKING
 
 from pyredisd.core import errors
+from pyredisd.core.commands import usage
 from pyredisd.core.commands.spec import Argv, CmdFlag, CommandGroup, KeyFlag, KeySpec
 from pyredisd.core.commands.table import Command
 from pyredisd.core.errors import CommandError
@@ -99,6 +100,8 @@ def command_docs(command: Command) -> Map:
         (b"group", spec.group.encode()),
         (b"complexity", spec.complexity.encode()),
     ]
+    if spec.usage:
+        items.append((b"arguments", usage.docs(usage.parse(spec.usage))))
     if command.subcommands:
         items.append(
             (
@@ -137,6 +140,7 @@ def cmd_command_count(c: Client, argv: Argv) -> Reply:
     container="command",
     since="2.8.13",
     complexity="O(N) where N is the number of commands to look up",
+    usage="[command-name...]",
 )
 def cmd_command_info(c: Client, argv: Argv) -> Reply:
     """Returns information about one, multiple or all commands."""
@@ -157,6 +161,7 @@ def cmd_command_info(c: Client, argv: Argv) -> Reply:
     container="command",
     since="7.0.0",
     complexity="O(N) where N is the number of commands to look up",
+    usage="[command-name...]",
 )
 def cmd_command_docs(c: Client, argv: Argv) -> Reply:
     """Returns documentary information about one, multiple or all commands."""
@@ -177,6 +182,7 @@ def cmd_command_docs(c: Client, argv: Argv) -> Reply:
     container="command",
     since="7.0.0",
     complexity="O(N) where N is the total number of Redis commands",
+    usage="[FILTERBY (MODULE module-name|ACLCAT category|PATTERN pattern)]",
 )
 def cmd_command_list(c: Client, argv: Argv) -> Reply:
     """Returns a list of command names."""
@@ -208,6 +214,7 @@ def cmd_command_list(c: Client, argv: Argv) -> Reply:
     container="command",
     since="2.8.13",
     complexity="O(N) where N is the number of arguments to the command",
+    usage="command [arg...]",
 )
 def cmd_command_getkeys(c: Client, argv: Argv) -> Reply:
     """Extracts the key names from an arbitrary command."""

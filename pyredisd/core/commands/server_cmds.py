@@ -21,7 +21,14 @@ _F = CmdFlag
 _ADMIN = _F.ADMIN | _F.NOSCRIPT | _F.LOADING | _F.STALE
 
 
-@GROUP.command("info", -1, _F.LOADING | _F.STALE | _F.SENTINEL, since="1.0.0", complexity="O(1)")
+@GROUP.command(
+    "info",
+    -1,
+    _F.LOADING | _F.STALE | _F.SENTINEL,
+    since="1.0.0",
+    complexity="O(1)",
+    usage="[section...]",
+)
 def cmd_info(c: Client, argv: Argv) -> Reply:
     """Returns information and statistics about the server."""
     sections = [arg.decode("utf-8", "replace") for arg in argv[1:]]
@@ -39,7 +46,7 @@ def _flush_mode(argv: Argv) -> None:
         raise CommandError(errors.SYNTAX)
 
 
-@GROUP.command("flushdb", -1, _F.WRITE, since="1.0.0", complexity="O(N)")
+@GROUP.command("flushdb", -1, _F.WRITE, since="1.0.0", complexity="O(N)", usage="[ASYNC|SYNC]")
 def cmd_flushdb(c: Client, argv: Argv) -> Reply:
     """Remove all keys from the current database."""
     _flush_mode(argv)
@@ -47,7 +54,7 @@ def cmd_flushdb(c: Client, argv: Argv) -> Reply:
     return OK
 
 
-@GROUP.command("flushall", -1, _F.WRITE, since="1.0.0", complexity="O(N)")
+@GROUP.command("flushall", -1, _F.WRITE, since="1.0.0", complexity="O(N)", usage="[ASYNC|SYNC]")
 def cmd_flushall(c: Client, argv: Argv) -> Reply:
     """Removes all keys from all databases."""
     _flush_mode(argv)
@@ -130,6 +137,7 @@ def _is_int(value: bytes) -> bool:
     _ADMIN | _F.NO_MULTI | _F.SENTINEL | _F.ALLOW_BUSY,
     since="1.0.0",
     complexity="O(N) when saving",
+    usage="[NOSAVE|SAVE] [NOW] [FORCE] [ABORT]",
 )
 def cmd_shutdown(c: Client, argv: Argv) -> Reply:
     """Synchronously saves the database(s) to disk and shuts down the Redis server."""
@@ -160,6 +168,7 @@ def cmd_config(c: Client, argv: Argv) -> Reply:
     container="config",
     since="2.0.0",
     complexity="O(N) when N is the number of configuration parameters provided",
+    usage="parameter...",
 )
 def cmd_config_get(c: Client, argv: Argv) -> Reply:
     """Returns the effective values of configuration parameters."""
@@ -174,6 +183,7 @@ def cmd_config_get(c: Client, argv: Argv) -> Reply:
     container="config",
     since="2.0.0",
     complexity="O(N) when N is the number of configuration parameters provided",
+    usage="(parameter value)...",
 )
 def cmd_config_set(c: Client, argv: Argv) -> Reply:
     """Sets configuration parameters in-flight."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pyredisd.core.clients import Client
@@ -101,7 +101,7 @@ class CommandSpec:
     acl: tuple[str, ...] = ()
     container: str | None = None
     subcommands: tuple[CommandSpec, ...] = field(default=())
-    arguments: tuple[Any, ...] = ()
+    usage: str = ""  # the syntax after the name, in the notation of commands/usage.py
 
     @property
     def fullname(self) -> str:
@@ -163,6 +163,7 @@ class CommandGroup:
         keys: tuple[KeySpec, ...] = (),
         acl: tuple[str, ...] = (),
         container: str | None = None,
+        usage: str = "",
     ) -> Callable[[Handler], Handler]:
         """Declare the decorated function as the handler of ``name``."""
 
@@ -180,6 +181,7 @@ class CommandGroup:
                     key_specs=keys,
                     acl=acl,
                     container=container.lower() if container else None,
+                    usage=usage,
                 )
             )
             return handler
