@@ -131,6 +131,7 @@ def _merge_tokens(items: list[Arg]) -> list[Arg]:
             previous is not None
             and previous.type == "pure-token"
             and not previous.multiple
+            and not previous.optional
             and item.type != "pure-token"
             and not item.token
             and not item.optional
