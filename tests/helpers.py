@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import socket
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from twisted.internet import address, task
@@ -14,6 +15,7 @@ from twisted.trial.unittest import SynchronousTestCase, TestCase
 
 from pyredisd.core.clients import Client
 from pyredisd.core.config import Config
+from pyredisd.core.replies import Reply
 from pyredisd.core.server import Server
 from pyredisd.net.protocol import RedisProtocol
 from pyredisd.net.service import RedisService, make_service
@@ -113,6 +115,31 @@ def wait_for_detach(server: Server, timeout: float = 10.0) -> Deferred[None]:
             done.callback(None)
 
     server.detach = detach  # type: ignore[method-assign]
+    done.addTimeout(timeout, reactor)
+    return done
+
+
+def when_executed(
+    server: Server, predicate: Callable[[], bool], timeout: float = 10.0
+) -> Deferred[None]:
+    """A Deferred that fires once ``predicate()`` holds after some command ran on ``server``
+    (at once if it already holds): wait for a server-side event, never for time."""
+    from twisted.internet import reactor
+
+    done: Deferred[None] = Deferred()
+    if predicate():
+        done.callback(None)
+        return done
+    original = server.execute
+
+    def execute(client: Client, argv: list[bytes]) -> Reply:
+        reply = original(client, argv)
+        if not done.called and predicate():
+            server.execute = original  # type: ignore[method-assign]
+            done.callback(None)
+        return reply
+
+    server.execute = execute  # type: ignore[method-assign]
     done.addTimeout(timeout, reactor)
     return done
 

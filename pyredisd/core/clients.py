@@ -1,8 +1,13 @@
 """Client state: one :class:`Client` per connection, and the server's :class:`ClientRegistry`.
 
 A client is a state container (cf. ``struct client`` in ``server.h``): identity, addresses,
-selected database, protocol version, authentication, the last command, counters. Command
-handlers receive it as their context (``c``), which is how they reach the server.
+selected database, protocol version, authentication, the last command, counters, and the mode
+flags that CLIENT LIST shows. Command handlers receive it as their context (``c``), which is how
+they reach the server.
+
+The network layer measures what only it can see (query buffer, outbox, pending writes) and
+plugs those measurements in as the callables ``qbuf``, ``obl``, ``oll``, ``omem`` and
+``events``; a client without a connection (tests) reports zeros.
 """
 
 from __future__ import annotations
@@ -25,9 +30,11 @@ class Client:
         "addr",
         "argv_mem",
         "authenticated",
+        "blocked",
         "close_after_reply",
         "ctime",
         "db",
+        "events",
         "fd",
         "id",
         "laddr",
@@ -35,16 +42,27 @@ class Client:
         "last_interaction",
         "lib_name",
         "lib_ver",
+        "master_link",
+        "monitor",
         "name",
+        "no_evict",
+        "no_touch",
+        "obl",
+        "oll",
         "omem",
+        "paused",
         "peer",
+        "pubsub",
         "qbuf",
+        "replica",
+        "reply_mode",
         "resp",
         "server",
         "strict_changed",
         "tot_cmds",
         "tot_net_in",
         "tot_net_out",
+        "unblock",
         "unix",
         "user",
     )
@@ -83,34 +101,94 @@ class Client:
         self.user = "default"
         self.strict_changed = False
         self.argv_mem = 0
+        # Output side, measured by the protocol: bytes and chunks waiting in the outbox.
+        self.obl: Callable[[], int] = _zero
+        self.oll: Callable[[], int] = _zero
         self.omem: Callable[[], int] = _zero
+        self.events: Callable[[], str] = _readable
+        # Modes (CLIENT NO-EVICT / NO-TOUCH / REPLY / PAUSE, MONITOR).
+        self.no_evict = False
+        self.no_touch = False
+        self.monitor = False
+        self.reply_mode = "on"
+        self.paused = False
+        # Set by the features that own them once they exist: blocking commands (with the
+        # ``unblock(reason)`` hook CLIENT UNBLOCK calls, reason "timeout" or "error"),
+        # Pub/Sub, and replication.
+        self.blocked = False
+        self.unblock: Callable[[str], None] | None = None
+        self.pubsub = False
+        self.replica = False
+        self.master_link = False
 
     def select(self, index: int) -> None:
         """Switch to database ``index`` (already range-checked)."""
         self.db = self.server.dbs[index]
 
+    def kind(self) -> str:
+        """The client type CLIENT KILL/LIST TYPE selects (cf. ``getClientType``): a MONITOR
+        client counts as ``normal``."""
+        if self.master_link:
+            return "master"
+        if self.replica and not self.monitor:
+            return "replica"
+        if self.pubsub:
+            return "pubsub"
+        return "normal"
+
     def flags(self) -> str:
-        """The CLIENT LIST ``flags`` letters (``N`` when none apply)."""
+        """The CLIENT LIST ``flags`` letters in Redis's order (cf. ``catClientInfoString``),
+        ``N`` when none apply."""
         letters = ""
+        if self.monitor:
+            letters += "O"
+        elif self.replica:
+            letters += "S"
+        if self.master_link:
+            letters += "M"
+        if self.pubsub:
+            letters += "P"
+        if self.blocked:
+            letters += "b"
         if self.close_after_reply:
             letters += "c"
         if self.unix:
             letters += "U"
+        if self.no_evict:
+            letters += "e"
+        if self.no_touch:
+            letters += "T"
         return letters or "N"
 
+    def age(self, now: float) -> int:
+        """Whole seconds since the connection was made (Redis compares whole seconds)."""
+        return int(now) - int(self.ctime)
+
+    def idle(self, now: float) -> int:
+        """Whole seconds since the last command."""
+        return int(now) - int(self.last_interaction)
+
     def info_line(self, now: float) -> str:
-        """This client's CLIENT LIST / CLIENT INFO line, fields in Redis 7.4's order."""
+        """This client's CLIENT LIST / CLIENT INFO line: Redis 7.4's fields in its order, then
+        ``tot-net-in tot-net-out tot-cmds`` (Redis 8 and Valkey 8 have those too).
+
+        Fields pyredisd has no counterpart for are reported as what is true here: there is no
+        preallocated query buffer (``qbuf-free=0``) and no fixed-size reply buffer (``rbs=0
+        rbp=0``); replies wait in the outbox, which ``obl``/``oll``/``omem`` measure.
+        ``tot-mem`` sums the buffers it knows of; the Python object itself is not counted.
+        """
         qbuf = self.qbuf()
+        obl = self.obl()
         omem = self.omem()
         cmd = self.last_cmd.fullname if self.last_cmd is not None else "NULL"
         name = self.name.decode("utf-8", "replace")
         return (
             f"id={self.id} addr={self.addr} laddr={self.laddr} fd={self.fd} name={name} "
-            f"age={int(now - self.ctime)} idle={int(now - self.last_interaction)} "
+            f"age={self.age(now)} idle={self.idle(now)} "
             f"flags={self.flags()} db={self.db.id} sub=0 psub=0 ssub=0 multi=-1 watch=0 "
             f"qbuf={qbuf} qbuf-free=0 argv-mem={self.argv_mem} multi-mem=0 rbs=0 rbp=0 "
-            f"obl=0 oll=0 omem={omem} tot-mem={qbuf + omem + self.argv_mem} events=r "
-            f"cmd={cmd} user={self.user} redir=-1 resp={self.resp} "
+            f"obl={obl} oll={self.oll()} omem={omem} tot-mem={qbuf + self.argv_mem + obl + omem} "
+            f"events={self.events()} cmd={cmd} user={self.user} redir=-1 resp={self.resp} "
             f"lib-name={self.lib_name.decode('utf-8', 'replace')} "
             f"lib-ver={self.lib_ver.decode('utf-8', 'replace')} "
             f"tot-net-in={self.tot_net_in} tot-net-out={self.tot_net_out} "
@@ -120,6 +198,10 @@ class Client:
 
 def _zero() -> int:
     return 0
+
+
+def _readable() -> str:
+    return "r"
 
 
 class ClientRegistry:

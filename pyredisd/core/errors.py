@@ -182,3 +182,110 @@ def subcommand_syntax(sub: bytes, command: str) -> str:
         f"ERR unknown subcommand or wrong number of arguments for '{_printable(sub)}'. "
         f"Try {command} HELP."
     )
+
+
+# -- CLIENT KILL / LIST / COUNT filters, CLIENT UNBLOCK (networking.c; Valkey's for its filters) --
+NO_SUCH_CLIENT = "ERR No such client"
+CLIENT_ID_NOT_POSITIVE = "ERR client-id should be greater than 0"
+INVALID_CLIENT_ID = "ERR Invalid client ID"
+MAXAGE_NOT_INTEGER = "ERR maxage is not an integer or out of range"
+MAXAGE_NOT_POSITIVE = "ERR maxage should be greater than 0"
+IDLE_NOT_INTEGER = "ERR idle is not an integer or out of range"
+IDLE_NOT_POSITIVE = "ERR idle should be greater than 0"
+DB_FILTER_NOT_INTEGER = "ERR DB is not an integer or out of range"
+UNBLOCK_REASON = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
+
+
+def unknown_client_type(name: bytes) -> str:
+    """``ERR Unknown client type 'x'`` (TYPE filter)."""
+    return f"ERR Unknown client type '{_printable(name, 1 << 30)}'"
+
+
+def no_such_user(name: bytes) -> str:
+    """``ERR No such user 'x'`` (USER filter)."""
+    return f"ERR No such user '{_printable(name, 1 << 30)}'"
+
+
+def unknown_filter_flags(flags: bytes) -> str:
+    """``ERR Unknown flags found in the provided filter: x`` (Valkey's FLAGS filter)."""
+    return f"ERR Unknown flags found in the provided filter: {_printable(flags, 1 << 30)}"
+
+
+def db_filter_range(highest: int) -> str:
+    """``ERR DB number should be between 0 and 15`` (Valkey's DB filter)."""
+    return f"ERR DB number should be between 0 and {highest}"
+
+
+# -- CLIENT PAUSE, MONITOR (networking.c clientCommand, timeout.c getTimeoutFromObjectOrReply) ----
+PAUSE_MODE = "ERR CLIENT PAUSE mode must be WRITE or ALL"
+TIMEOUT_NOT_INTEGER = "ERR timeout is not an integer or out of range"
+TIMEOUT_NEGATIVE = "ERR timeout is negative"
+TIMEOUT_OUT_OF_RANGE = "ERR timeout is out of range"
+REPLICA_KEYSPACE = "ERR Replica can't interact with the keyspace"
+
+
+# -- sets and sorted sets (t_set.c, t_zset.c, db.c scanGenericCommand) --------------------------
+ZADD_XX_NX = "ERR XX and NX options at the same time are not compatible"
+ZADD_GT_LT_NX = "ERR GT, LT, and/or NX options at the same time are not compatible"
+ZADD_INCR_PAIRS = "ERR INCR option supports a single increment-element pair"
+SCORE_NAN = "ERR resulting score is not a number (NaN)"
+ZRANGE_LIMIT = (
+    "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+)
+ZRANGE_BYLEX_WITHSCORES = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+MIN_MAX_NOT_FLOAT = "ERR min or max is not a float"
+MIN_MAX_NOT_LEX = "ERR min or max not valid string range item"
+WEIGHT_NOT_FLOAT = "ERR weight value is not a float"
+NUMKEYS_NOT_POSITIVE = "ERR numkeys should be greater than 0"
+COUNT_NOT_POSITIVE = "ERR count should be greater than 0"
+LIMIT_NEGATIVE = "ERR LIMIT can't be negative"
+NUMKEYS_OVER_ARGS = "ERR Number of keys can't be greater than number of args"
+MUST_BE_POSITIVE = "ERR value is out of range, must be positive"
+RANDOM_COUNT_RANGE = "ERR value is out of range"
+SCAN_INVALID_CURSOR = "ERR invalid cursor"
+
+
+def zset_no_keys(fullname: str) -> str:
+    """``ERR at least 1 input key is needed for 'zunion' command`` (ZUNION/ZINTER/ZDIFF...)."""
+    return f"ERR at least 1 input key is needed for '{fullname}' command"
+
+
+# -- lists and hashes (t_list.c, t_hash.c) -------------------------------------------------------
+INDEX_OUT_OF_RANGE = "ERR index out of range"
+LPOS_RANK_ZERO = (
+    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... "
+    "or use negative to start from the end of the list"
+)
+LPOS_COUNT_NEGATIVE = "ERR COUNT can't be negative"
+LPOS_MAXLEN_NEGATIVE = "ERR MAXLEN can't be negative"
+HASH_NOT_INTEGER = "ERR hash value is not an integer"
+HASH_NOT_FLOAT = "ERR hash value is not a float"
+NAN_OR_INFINITY = "ERR value is NaN or Infinity"
+INCR_NAN_OR_INFINITY = "ERR increment would produce NaN or Infinity"
+
+# -- generic keyspace, strings and bitmaps (generic.py, strings.py, bitmaps.py) -----------------
+SAME_OBJECT = "ERR source and destination objects are the same"
+OBJECT_FREQ_NOT_LFU = (
+    "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+    "that when switching between policies at runtime LRU and LFU data will take some time to "
+    "adjust."
+)
+OBJECT_IDLETIME_LFU = (
+    "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
+    "switching between policies at runtime LRU and LFU data will take some time to adjust."
+)
+OFFSET_OUT_OF_RANGE = "ERR offset is out of range"
+DECREMENT_OVERFLOW = "ERR decrement would overflow"
+LCS_NOT_STRINGS = "ERR The specified keys must contain string values"
+LCS_IDX_AND_LEN = "ERR If you want both the length and indexes, please just use IDX."
+BIT_OFFSET = "ERR bit offset is not an integer or out of range"
+BIT_VALUE = "ERR bit is not an integer or out of range"
+BIT_ARGUMENT = "ERR The bit argument must be 1 or 0."
+BITOP_NOT_ARITY = "ERR BITOP NOT must be called with a single source key."
+BITFIELD_TYPE = (
+    "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but "
+    "i64 is."
+)
+BITFIELD_OVERFLOW = "ERR Invalid OVERFLOW type specified"
+BITFIELD_RO_GET_ONLY = "ERR BITFIELD_RO only supports the GET subcommand"
+SORT_NOT_DOUBLE = "ERR One or more scores can't be converted into double"

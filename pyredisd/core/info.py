@@ -90,15 +90,20 @@ def _server(s: Server) -> Fields:
 
 
 def _clients(s: Server) -> Fields:
+    # The recent maxima are what the cron saw over the last 8 seconds (cf. clientsCron's
+    # ClientsPeakMemInput/Output): input = unparsed bytes + held requests, output = outbox.
+    recent_in, recent_out = s.recent_max_buffers()
+    clients = list(s.clients)
     return [
-        ("connected_clients", len(s.clients)),
+        ("connected_clients", len(clients)),
         ("cluster_connections", 0),
         ("maxclients", s.config["maxclients"]),
-        ("client_recent_max_input_buffer", max((c.qbuf() for c in s.clients), default=0)),
-        ("client_recent_max_output_buffer", max((c.omem() for c in s.clients), default=0)),
-        ("blocked_clients", 0),
+        ("client_recent_max_input_buffer", recent_in),
+        ("client_recent_max_output_buffer", recent_out),
+        # Clients postponed by CLIENT PAUSE are blocked too, as in Redis 7.0 (flag b).
+        ("blocked_clients", sum(1 for c in clients if c.blocked or c.paused)),
         ("tracking_clients", 0),
-        ("pubsub_clients", 0),
+        ("pubsub_clients", sum(1 for c in clients if c.pubsub)),
         ("watching_clients", 0),
         ("clients_in_timeout_table", 0),
         ("total_watched_keys", 0),
@@ -126,9 +131,16 @@ def _memory(s: Server) -> Fields:
         ("maxmemory_human", human(maxmemory)),
         ("maxmemory_policy", s.config["maxmemory-policy"]),
         ("mem_fragmentation_ratio", "1.00"),
+        ("mem_clients_slaves", 0),
+        ("mem_clients_normal", _client_memory(s)),
         ("mem_allocator", "pymalloc"),
         ("lazyfree_pending_objects", 0),
     ]
+
+
+def _client_memory(s: Server) -> int:
+    """mem_clients_normal: what non-replica clients hold (query buffer, held requests, outbox)."""
+    return sum(c.qbuf() + c.argv_mem + c.omem() for c in s.clients if c.kind() != "replica")
 
 
 def _persistence(s: Server) -> Fields:

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from typing import Protocol
 
+# Why the core asks for a connection to be dropped (``Peer.drop``); the network layer logs it
+# in Redis's words.
+DROP_IDLE = "idle"  # ``timeout`` (clientsCronHandleTimeout)
+DROP_OUTPUT_LIMIT = "output-buffer-limit"  # client-output-buffer-limit, found by the cron
+
 
 class Peer(Protocol):
     """The connection behind a client."""
@@ -16,3 +21,10 @@ class Peer(Protocol):
 
     def push(self, data: bytes) -> None:
         """Send bytes that no request asked for (Pub/Sub, MONITOR) through the client's outbox."""
+
+    def refresh(self) -> None:
+        """The client's ``reply_mode`` or ``paused`` changed: act on them (suppress replies,
+        hold requests, or run the held ones on the connection's next turn)."""
+
+    def drop(self, reason: str) -> None:
+        """Log why (``DROP_IDLE``, ``DROP_OUTPUT_LIMIT``) and drop the connection now."""

@@ -1,8 +1,9 @@
 """The server: databases, clients, the command table, statistics, and the dispatcher.
 
 ``Server.execute`` is the hot path: look the command up, check arity and authentication, run the
-handler, count it. Everything else a command needs hangs off the server, so two servers can live
-in one process (tests do that).
+handler, count it. While a MONITOR client or a CLIENT PAUSE exists (``_hooked``), it also checks
+what a monitor may run, postpones what the pause covers, and feeds the monitors. Everything
+else a command needs hangs off the server, so two servers can live in one process (tests do).
 """
 
 from __future__ import annotations
@@ -12,16 +13,37 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from pyredisd.core import errors
+from pyredisd.core import errors, limits
 from pyredisd.core.clients import Client, ClientRegistry
 from pyredisd.core.clock import Clock
-from pyredisd.core.commands import connection, generic, introspection, server_cmds, strings
+from pyredisd.core.commands import (
+    client_admin,
+    connection,
+    generic,
+    introspection,
+    monitoring,
+    server_cmds,
+    strings,
+)
+from pyredisd.core.commands.spec import CmdFlag
 from pyredisd.core.commands.table import Command, CommandTable
 from pyredisd.core.config import Config
 from pyredisd.core.errors import CommandError
 from pyredisd.core.keyspace import Database, KeyspaceStats
+from pyredisd.core.peer import DROP_IDLE, DROP_OUTPUT_LIMIT
 from pyredisd.core.replies import ErrorReply, Reply
 from pyredisd.core.version import REDIS_VERSION as REDIS_VERSION
+
+# Commands MONITOR does not show (cf. call(): CMD_SKIP_MONITOR, CMD_ADMIN), those a MONITOR
+# client may not run (processCommand: "Replica can't interact with the keyspace"), and those a
+# WRITE pause postpones (CMD_WRITE, CMD_MAY_REPLICATE).
+_NOT_MONITORED = CmdFlag.SKIP_MONITOR | CmdFlag.ADMIN
+_KEYSPACE = CmdFlag.WRITE | CmdFlag.READONLY | CmdFlag.MAY_REPLICATE
+_PAUSED_BY_WRITE = CmdFlag.WRITE | CmdFlag.MAY_REPLICATE
+# clientsCron: visit at least this many clients per run, every client about once a second;
+# the recent-peak buffer sizes are kept per second over this many seconds.
+CLIENTS_CRON_MIN_ITERATIONS = 5
+PEAK_SLOTS = 8
 
 
 class ServerHooks(Protocol):
@@ -109,7 +131,13 @@ class Server:
         self.dbs = [Database(i, self.keyspace_stats) for i in range(self.config["databases"])]
         self.clients = ClientRegistry()
         self.commands = CommandTable.build(
-            connection.GROUP, server_cmds.GROUP, introspection.GROUP, generic.GROUP, strings.GROUP
+            connection.GROUP,
+            client_admin.GROUP,
+            monitoring.GROUP,
+            server_cmds.GROUP,
+            introspection.GROUP,
+            generic.GROUP,
+            strings.GROUP,
         )
         self._lookup = self.commands.commands.get
         self._seconds = self.clock.seconds
@@ -120,6 +148,19 @@ class Server:
         self.shutting_down = False
         self.ports: list[int] = []
         self.unixsockets: list[str] = []
+        # MONITOR clients and CLIENT PAUSE, by id in arrival order. ``_hooked`` is true while
+        # either is in use: then ``execute`` takes its slower path (one attribute check).
+        self.monitors: dict[int, Client] = {}
+        self.pause_mode: str | None = None  # "write" or "all"
+        self.pause_end_ms = 0
+        self.postponed: dict[int, Client] = {}
+        self._hooked = False
+        # Per client: when its output buffer went over the soft limit (limits.OutputBufferLimit).
+        self.soft_limit_since: dict[int, float] = {}
+        # clientsCron: where the last run stopped, and the recent peak buffer sizes per second.
+        self._cron_cursor = 0
+        self.peak_input = [0] * PEAK_SLOTS
+        self.peak_output = [0] * PEAK_SLOTS
 
     # -- clients -------------------------------------------------------------------------------
     def new_client(self, peer: object = None, **kwargs: object) -> Client:
@@ -132,6 +173,75 @@ class Server:
     def detach(self, client: Client) -> None:
         """Forget ``client`` everywhere: the one place a closed client is cleaned up."""
         self.clients.remove(client)
+        self.monitors.pop(client.id, None)
+        self.postponed.pop(client.id, None)
+        self.soft_limit_since.pop(client.id, None)
+        self._update_hooked()
+
+    # -- MONITOR and CLIENT PAUSE --------------------------------------------------------------
+    def add_monitor(self, client: Client) -> None:
+        """MONITOR: feed every later command (its own too) to ``client``."""
+        client.monitor = True
+        self.monitors[client.id] = client
+        self._update_hooked()
+
+    def remove_monitor(self, client: Client) -> None:
+        """Stop feeding ``client`` (RESET)."""
+        client.monitor = False
+        self.monitors.pop(client.id, None)
+        self._update_hooked()
+
+    def pause_clients(self, end_ms: int, mode: str) -> None:
+        """CLIENT PAUSE: postpone the commands ``mode`` covers until ``end_ms``. Pauses merge
+        as in ``pauseClients``: the more restrictive mode and the later end win."""
+        if self.pause_mode != "all":
+            self.pause_mode = mode
+        self.pause_end_ms = max(self.pause_end_ms, end_ms)
+        self._update_hooked()
+
+    def unpause_clients(self) -> None:
+        """CLIENT UNPAUSE, or the pause ran out: the postponed clients resume in arrival order
+        (their connections run the held requests on their next turn)."""
+        self.pause_mode = None
+        self.pause_end_ms = 0
+        self._update_hooked()
+        postponed, self.postponed = self.postponed, {}
+        for client in postponed.values():
+            client.paused = False
+            if client.peer is not None:
+                client.peer.refresh()
+
+    def _update_hooked(self) -> None:
+        self._hooked = bool(self.monitors) or self.pause_mode is not None
+
+    def _intercept(self, client: Client, command: Command) -> Reply | None:
+        """The slow path's checks before running: a MONITOR client may not touch the keyspace,
+        and a pause postpones what it covers (cf. ``processCommand``, ``blockPostponeClient``)."""
+        flags = command.flags
+        if client.monitor:
+            if flags & _KEYSPACE:
+                return self._reject(client, command, errors.REPLICA_KEYSPACE)
+            return None  # replicas (and so monitors) are never paused
+        mode = self.pause_mode
+        if mode is not None and (mode == "all" or flags & _PAUSED_BY_WRITE):
+            client.paused = True
+            client.last_cmd = command
+            self.postponed[client.id] = client
+            if client.peer is not None:
+                client.peer.refresh()
+            return monitoring.POSTPONED
+        return None
+
+    def _feed_monitors(self, client: Client, command: Command, argv: list[bytes]) -> None:
+        """Send the command just run to every MONITOR client (cf. ``replicationFeedMonitors``)."""
+        if command.flags & _NOT_MONITORED:
+            return
+        line = monitoring.monitor_line(
+            self.now, client.db.id, monitoring.monitor_source(client), argv
+        )
+        for monitor in list(self.monitors.values()):
+            if monitor.peer is not None:
+                monitor.peer.push(line)
 
     # -- dispatch ------------------------------------------------------------------------------
     def execute(self, client: Client, argv: list[bytes]) -> Reply:
@@ -149,6 +259,10 @@ class Server:
             return self._reject(client, command, errors.wrong_arity(command.fullname))
         if not client.authenticated and not command.no_auth:
             return self._reject(client, command, errors.NOAUTH)
+        if self._hooked:
+            held = self._intercept(client, command)
+            if held is not None:
+                return held
         # The command's time snapshot: every expiry check inside it sees the same instant.
         now = self._seconds()
         self.now = now
@@ -166,6 +280,8 @@ class Server:
             reply = ErrorReply(exc.message)
         command.calls += 1
         command.usec += (timer() - start) // 1000
+        if self._hooked and self.monitors:
+            self._feed_monitors(client, command, argv)
         return reply
 
     def total_commands(self) -> int:
@@ -181,10 +297,14 @@ class Server:
 
     # -- housekeeping --------------------------------------------------------------------------
     def cron(self) -> None:
-        """Periodic work at ``hz``: active expiry and the ops/sec sample."""
+        """Periodic work at ``hz``: active expiry, the ops/sec sample, the end of a CLIENT
+        PAUSE, and a slice of the clients (idle timeout, output-buffer limits, peak sizes)."""
         now = self.clock.seconds()
         now_ms = int(now * 1000)
-        for db in self.dbs:
+        if self.pause_mode is not None and self.pause_end_ms < now_ms:
+            self.unpause_clients()
+        self.clients_cron(now)
+        for db in self.dbs if self.pause_mode is None else ():  # a pause stops active expiry
             if db.expires:
                 db.active_expire(now_ms)
         total = self.total_commands()
@@ -193,6 +313,55 @@ class Server:
             self.stats.ops_samples.append((total - last_count) / (now - last_time))
             del self.stats.ops_samples[:-16]
         self.stats.last_ops = (now, total)
+
+    def clients_cron(self, now: float) -> None:
+        """``clientsCron``: visit about ``1/hz`` of the clients (at least 5), so each is seen
+        about once a second. Records the recent peak input/output buffer sizes (per second, over
+        the last 8 seconds), closes idle clients and clients over their output-buffer limit
+        (through their connection, which logs why)."""
+        clients = list(self.clients)
+        count = len(clients)
+        slot = int(now) % PEAK_SLOTS
+        self.peak_input[(slot + 1) % PEAK_SLOTS] = 0
+        self.peak_output[(slot + 1) % PEAK_SLOTS] = 0
+        if not count:
+            return
+        iterations = max(count // self.config["hz"], min(count, CLIENTS_CRON_MIN_ITERATIONS))
+        start = self._cron_cursor % count
+        self._cron_cursor = start + iterations
+        timeout = self.config["timeout"]
+        for client in (clients + clients)[start : start + iterations]:
+            used_in = client.qbuf() + client.argv_mem
+            used_out = client.omem()
+            if used_in > self.peak_input[slot]:
+                self.peak_input[slot] = used_in
+            if used_out > self.peak_output[slot]:
+                self.peak_output[slot] = used_out
+            if client.peer is None:
+                continue
+            if timeout and limits.idle_expired(client, now, timeout):
+                client.peer.drop(DROP_IDLE)
+            elif (used_out or client.id in self.soft_limit_since) and self.output_limit_reached(
+                client, now
+            ):
+                client.peer.drop(DROP_OUTPUT_LIMIT)
+
+    def output_limit_reached(self, client: Client, now: float) -> bool:
+        """Whether ``client``'s output buffer is over its class's limit, hard or (for longer
+        than allowed) soft; remembers when it went over the soft limit."""
+        limit = limits.output_limit(self.config["client-output-buffer-limit"], client.kind())
+        since = self.soft_limit_since.get(client.id)
+        close, since = limit.check(client.omem(), since, now)
+        if since is None:
+            self.soft_limit_since.pop(client.id, None)
+        else:
+            self.soft_limit_since[client.id] = since
+        return close
+
+    def recent_max_buffers(self) -> tuple[int, int]:
+        """client_recent_max_input_buffer and client_recent_max_output_buffer: the largest
+        sizes the cron saw over the last 8 seconds."""
+        return max(self.peak_input), max(self.peak_output)
 
     def ops_per_sec(self) -> int:
         """instantaneous_ops_per_sec: the mean of the last samples."""

@@ -21,7 +21,7 @@ _CONN = _F.NOSCRIPT | _F.LOADING | _F.STALE
 RESET = Status("RESET")
 
 
-@GROUP.command("ping", -1, _F.FAST | _F.SENTINEL, since="1.0.0")
+@GROUP.command("ping", -1, _F.FAST | _F.SENTINEL, since="1.0.0", usage="[message]")
 def cmd_ping(c: Client, argv: Argv) -> Reply:
     """Returns the server's liveliness response."""
     if len(argv) > 2:
@@ -29,7 +29,7 @@ def cmd_ping(c: Client, argv: Argv) -> Reply:
     return PONG if len(argv) == 1 else argv[1]
 
 
-@GROUP.command("echo", 2, _F.FAST, since="1.0.0")
+@GROUP.command("echo", 2, _F.FAST, since="1.0.0", usage="message")
 def cmd_echo(c: Client, argv: Argv) -> Reply:
     """Returns the given string."""
     return argv[1]
@@ -48,13 +48,20 @@ def cmd_reset(c: Client, argv: Argv) -> Reply:
     c.select(0)
     c.resp = 2
     c.name = b""
+    # cf. clearClientConnectionState: the modes go too; lib-name and lib-ver stay.
+    c.no_evict = False
+    c.no_touch = False
+    if c.reply_mode != "on":
+        c.reply_mode = "on"
+        if c.peer is not None:
+            c.peer.refresh()
     if c.server.config["requirepass"]:
         c.authenticated = False
         c.strict_changed = True
     return RESET
 
 
-@GROUP.command("select", 2, _CONN | _F.FAST, since="1.0.0")
+@GROUP.command("select", 2, _CONN | _F.FAST, since="1.0.0", usage="index")
 def cmd_select(c: Client, argv: Argv) -> Reply:
     """Changes the selected database."""
     index = to_int32(argv[1])
@@ -64,7 +71,7 @@ def cmd_select(c: Client, argv: Argv) -> Reply:
     return OK
 
 
-@GROUP.command("swapdb", 3, _F.WRITE | _F.FAST, since="4.0.0")
+@GROUP.command("swapdb", 3, _F.WRITE | _F.FAST, since="4.0.0", usage="index1 index2")
 def cmd_swapdb(c: Client, argv: Argv) -> Reply:
     """Swaps two Redis databases."""
     first = to_int32(argv[1], errors.INVALID_FIRST_DB)
@@ -92,7 +99,13 @@ def _authenticate(c: Client, user: bytes, password: bytes) -> None:
         c.strict_changed = True
 
 
-@GROUP.command("auth", -2, _CONN | _F.NO_AUTH | _F.FAST | _F.SENTINEL, since="1.0.0")
+@GROUP.command(
+    "auth",
+    -2,
+    _CONN | _F.NO_AUTH | _F.FAST | _F.SENTINEL,
+    since="1.0.0",
+    usage="[username] password",
+)
 def cmd_auth(c: Client, argv: Argv) -> Reply:
     """Authenticates the connection."""
     if len(argv) > 3:
@@ -112,7 +125,13 @@ def _set_name(c: Client, name: bytes) -> None:
     c.name = name
 
 
-@GROUP.command("hello", -1, _CONN | _F.NO_AUTH | _F.FAST | _F.SENTINEL, since="6.0.0")
+@GROUP.command(
+    "hello",
+    -1,
+    _CONN | _F.NO_AUTH | _F.FAST | _F.SENTINEL,
+    since="6.0.0",
+    usage="[protover [AUTH username password] [SETNAME clientname]]",
+)
 def cmd_hello(c: Client, argv: Argv) -> Reply:
     """Handshakes with the Redis server."""
     version = 0
@@ -172,7 +191,7 @@ def cmd_client_id(c: Client, argv: Argv) -> Reply:
     return c.id
 
 
-@GROUP.command("setname", 3, _CLIENT, container="client", since="2.6.9")
+@GROUP.command("setname", 3, _CLIENT, container="client", since="2.6.9", usage="connection-name")
 def cmd_client_setname(c: Client, argv: Argv) -> Reply:
     """Sets the connection name."""
     _set_name(c, argv[2])
@@ -185,7 +204,14 @@ def cmd_client_getname(c: Client, argv: Argv) -> Reply:
     return c.name or None
 
 
-@GROUP.command("setinfo", 4, _CLIENT, container="client", since="7.2.0")
+@GROUP.command(
+    "setinfo",
+    4,
+    _CLIENT,
+    container="client",
+    since="7.2.0",
+    usage="(LIB-NAME libname|LIB-VER libver)",
+)
 def cmd_client_setinfo(c: Client, argv: Argv) -> Reply:
     """Sets information specific to the client or connection."""
     attr = argv[2].lower()
