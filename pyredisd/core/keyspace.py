@@ -15,7 +15,7 @@ from pyredisd.core.errors import WRONGTYPE, CommandError
 class Database:
     """One numbered database."""
 
-    __slots__ = ("_cursor", "_sweep", "avg_ttl", "data", "expires", "id", "stats")
+    __slots__ = ("_cursor", "_sweep", "avg_ttl", "data", "expires", "id", "scan_index", "stats")
 
     def __init__(self, index: int, stats: KeyspaceStats) -> None:
         self.id = index
@@ -23,6 +23,7 @@ class Database:
         self.expires: dict[bytes, int] = {}
         self.stats = stats
         self.avg_ttl = 0  # ms, estimated from the active expiry samples (INFO keyspace)
+        self.scan_index: Any = None  # SCAN's snapshot of the keys (commands.generic.ScanIndex)
         self._sweep: list[bytes] = []
         self._cursor = 0
 

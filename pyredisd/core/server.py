@@ -17,12 +17,18 @@ from pyredisd.core import errors, limits
 from pyredisd.core.clients import Client, ClientRegistry
 from pyredisd.core.clock import Clock
 from pyredisd.core.commands import (
+    bitmaps,
     client_admin,
     connection,
     generic,
+    hashes,
     introspection,
+    lists,
     monitoring,
     server_cmds,
+    sets,
+    sort,
+    sorted_sets,
     strings,
 )
 from pyredisd.core.commands.spec import CmdFlag
@@ -138,6 +144,12 @@ class Server:
             introspection.GROUP,
             generic.GROUP,
             strings.GROUP,
+            bitmaps.GROUP,
+            lists.GROUP,
+            hashes.GROUP,
+            sets.GROUP,
+            sorted_sets.GROUP,
+            sort.GROUP,
         )
         self._lookup = self.commands.commands.get
         self._seconds = self.clock.seconds

@@ -741,7 +741,7 @@ class CommandCommandTests(CommandTestCase):
         self.assertEqual(len(names), len(set(names)))
         matching = self.call("COMMAND", "LIST", "FILTERBY", "PATTERN", "ex*")
         assert isinstance(matching, list)
-        self.assertEqual(sorted(matching), [b"exists", b"expire"])
+        self.assertEqual(sorted(matching), [b"exists", b"expire", b"expireat", b"expiretime"])
         string_cmds = self.call("COMMAND", "LIST", "FILTERBY", "ACLCAT", "string")
         assert isinstance(string_cmds, list)
         self.assertIn(b"get", string_cmds)

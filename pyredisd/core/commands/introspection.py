@@ -20,28 +20,33 @@ _F = CmdFlag
 _INTRO = _F.LOADING | _F.STALE | _F.SENTINEL
 
 
+# Redis lists a command's ACL categories in the order of its category table (acl.c).
+ACL_ORDER = (
+    "keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap",
+    "hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow", "blocking", "dangerous",
+    "connection", "transaction", "scripting",
+)  # fmt: skip
+_GROUP_CATEGORY = {"generic": "keyspace", "sorted-set": "sortedset", "server": ""}
+
+
 def acl_categories(command: Command) -> list[str]:
-    """ACL categories derived from flags and group, as Redis derives the implicit ones."""
+    """The command's ACL categories: its family's, those it declares, and the ones Redis
+    derives from its flags (``setImplicitACLCategories``), in Redis's table order."""
     flags = command.flags
-    cats = []
-    if flags & _F.WRITE:
-        cats.append("@write")
-    if flags & _F.READONLY:
-        cats.append("@read")
-    if flags & _F.ADMIN:
-        cats += ["@admin", "@dangerous"]
-    if flags & _F.PUBSUB:
-        cats.append("@pubsub")
-    cats.append("@fast" if flags & _F.FAST else "@slow")
-    if flags & _F.BLOCKING:
-        cats.append("@blocking")
     group = command.spec.group
-    cats.append(
-        {"generic": "@keyspace", "server": "@admin" if "@admin" not in cats else ""}.get(
-            group, "@" + group
-        )
-    )
-    return [cat for cat in cats if cat]
+    cats = {_GROUP_CATEGORY.get(group, group), *command.spec.acl}
+    if flags & _F.WRITE:
+        cats.add("write")
+    if flags & _F.READONLY:
+        cats.add("read")
+    if flags & _F.ADMIN:
+        cats |= {"admin", "dangerous"}
+    if flags & _F.PUBSUB:
+        cats.add("pubsub")
+    cats.add("fast" if flags & _F.FAST else "slow")
+    if flags & _F.BLOCKING:
+        cats.add("blocking")
+    return ["@" + cat for cat in ACL_ORDER if cat in cats]
 
 
 def _key_spec(ks: KeySpec) -> Map:
@@ -75,7 +80,7 @@ def command_info(command: Command) -> list[Reply]:
     """One COMMAND INFO entry (name, arity, flags, first, last, step, ACL, tips, keys, subs)."""
     first, last, step = command.spec.legacy_range()
     flags = command.flags.names()
-    if command.spec.key_specs and command.flags & _F.MOVABLE_KEYS:
+    if command.flags & _F.MOVABLE_KEYS:
         flags.append("movablekeys")
     return [
         command.fullname.encode(),

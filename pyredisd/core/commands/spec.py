@@ -48,8 +48,13 @@ class CmdFlag(enum.Flag):
     ALLOW_BUSY = enum.auto()
 
     def names(self) -> list[str]:
-        """Lower-case names as COMMAND INFO lists them (``no_auth`` -> ``no_auth``)."""
-        return [f.name.lower() for f in CmdFlag if f.name and f.value and f in self]
+        """Lower-case names as COMMAND INFO lists them; MOVABLE_KEYS is not a command flag
+        there (COMMAND INFO shows it as ``movablekeys``, added by introspection)."""
+        return [
+            f.name.lower()
+            for f in CmdFlag
+            if f.name and f.value and f in self and f is not CmdFlag.MOVABLE_KEYS
+        ]
 
 
 class KeyFlag(enum.Flag):
@@ -69,8 +74,13 @@ class KeyFlag(enum.Flag):
     VARIABLE_FLAGS = enum.auto()
 
     def names(self) -> list[str]:
-        """Upper-case names as COMMAND INFO lists them."""
-        return [f.name for f in KeyFlag if f.name and f.value and f in self]
+        """Names as COMMAND INFO lists them: RO/RW/OW/RM upper case, the rest lower case."""
+        upper = {KeyFlag.RO, KeyFlag.RW, KeyFlag.OW, KeyFlag.RM}
+        return [
+            f.name if f in upper else f.name.lower()
+            for f in KeyFlag
+            if f.name and f.value and f in self
+        ]
 
 
 @dataclass(frozen=True)

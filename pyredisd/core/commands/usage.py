@@ -8,12 +8,13 @@ Grammar (the notation of Redis's documentation, with two shorthands)::
            | '(' alts ')'            a required group
            | word ['...']            '...' right after a word: it may be given several times
     alts  := seq ('|' seq)*          more than one: a oneof
-    word  := TOKEN | name[:type]     upper case is a literal token
+    word  := TOKEN | name[@type]     upper case is a literal token
 
 A token followed by a name in the same sequence is one argument (``EX seconds``); a sequence
 of several arguments is a block; a lone token is a pure token. A name's type is inferred
 (``key``, ``pattern``, ``unix-time``, integers such as ``count`` or ``seconds``) unless given
-after a colon. Types, tokens and flags use the vocabulary of Redis's command JSON files.
+after an ``@`` (``ratio@double``). Types, tokens and flags use the vocabulary of Redis's
+command JSON files.
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ class _Parser:
             self.take()
         if token.isupper() or not any(ch.isalpha() for ch in token):
             return Arg(token.lower(), "pure-token", token=token, multiple=multiple)
-        name, _, kind = token.partition(":")
+        name, _, kind = token.partition("@")
         return Arg(name, kind or _type_of(name), multiple=multiple)
 
 
