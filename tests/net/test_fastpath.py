@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import socket
+from typing import Any
 
 from twisted.internet import epollreactor, tcp
+from twisted.internet.error import ConnectionDone
 from twisted.internet.protocol import Protocol
 from twisted.internet.testing import MemoryReactor, StringTransport
+from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
 from pyredisd.net.fastpath import install_lean_dispatch, make_writer, supported
@@ -94,3 +97,57 @@ class LeanDispatchTests(SynchronousTestCase):
         reactor.doIteration(1)
         self.assertEqual(received, [b"PING\r\n"])
         connection.stopReading()
+
+
+class LeanReadTests(SynchronousTestCase):
+    """The lean doPoll's direct read of a plain read event on an accepted connection."""
+
+    def _server_connection(self, protocol: Protocol) -> tuple[Any, tcp.Server, socket.socket]:
+        reactor = epollreactor.EPollReactor()
+        self.addCleanup(reactor._poller.close)
+        install_lean_dispatch(reactor)
+        ours, theirs = socket.socketpair()
+        ours.setblocking(False)
+        self.addCleanup(theirs.close)
+        port: Any = _FakePort()
+        connection = tcp.Server(ours, protocol, ("127.0.0.1", 1), port, 1, reactor)
+        self.addCleanup(connection.socket.close)
+        connection.startReading()
+        return reactor, connection, theirs
+
+    def test_data_goes_straight_to_the_protocol(self) -> None:
+        """A read event delivers the bytes to dataReceived in the same reactor iteration."""
+        received: list[bytes] = []
+
+        class Recorder(Protocol):
+            def dataReceived(self, data: bytes) -> None:
+                received.append(data)
+
+        reactor, connection, peer = self._server_connection(Recorder())
+        peer.sendall(b"*1\r\n$4\r\nPING\r\n")
+        reactor.doIteration(1)
+        self.assertEqual(received, [b"*1\r\n$4\r\nPING\r\n"])
+        connection.stopReading()
+
+    def test_end_of_stream_takes_twisteds_path(self) -> None:
+        """When the peer closes, Twisted's own path runs and the protocol loses the connection."""
+        lost: list[object] = []
+
+        class Recorder(Protocol):
+            def connectionLost(self, reason: Failure = Failure(ConnectionDone())) -> None:  # noqa: B008
+                lost.append(reason)
+
+        reactor, connection, peer = self._server_connection(Recorder())
+        peer.close()
+        reactor.doIteration(1)
+        self.assertEqual(len(lost), 1)
+        self.assertTrue(connection.disconnected)
+
+
+class _FakePort:
+    """What tcp.Server asks of its listening port."""
+
+    _realPortNumber = 6379  # noqa: N815 (Twisted's attribute name)
+
+    def getHost(self) -> object:
+        return None
