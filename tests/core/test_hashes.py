@@ -8,11 +8,11 @@ from fractions import Fraction
 from twisted.trial.unittest import SynchronousTestCase
 
 from pyredisd.core import errors
-from pyredisd.core.commands.hashes import scan_fields
 from pyredisd.core.longdouble import format_human as format_long_double
 from pyredisd.core.longdouble import parse as parse_long_double
 from pyredisd.core.longdouble import round_to_long_double as round_long_double
 from pyredisd.core.replies import OK, Map
+from pyredisd.core.scan import scan_batch
 from tests.core.test_lists import NOT_INTEGER, SYNTAX, WRONGTYPE, FamilyTestCase, err
 
 _LONG_MAX = 2**63 - 1
@@ -429,14 +429,14 @@ class ScanTests(FamilyTestCase):
         seen = set(self.full_scan("big", 10, mutate))
         self.assertLessEqual(set(stable), seen)
 
-    def test_scan_fields_step(self) -> None:
+    def test_scan_batch_step(self) -> None:
         """A step never splits a position and ends with cursor 0."""
         value = {str(i).encode(): b"" for i in range(50)}
-        cursor, batch = scan_fields(value, 0, 10)
+        cursor, batch = scan_batch(value, 0, 10)
         self.assertEqual(len(batch), 10)
         rest = []
         while cursor:
-            cursor, more = scan_fields(value, cursor, 10)
+            cursor, more = scan_batch(value, cursor, 10)
             rest.extend(more)
         self.assertEqual(sorted(batch + rest), sorted(value))
 

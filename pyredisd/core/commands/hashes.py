@@ -11,12 +11,11 @@ integers (:mod:`pyredisd.core.longdouble`, shared with INCRBYFLOAT), because its
 
 HSCAN's guarantee is Redis's: every field present from the start to the end of a full iteration
 is returned at least once; fields added or removed meanwhile may or may not be. See
-:func:`scan_fields` for how, without any state between calls.
+:mod:`pyredisd.core.scan` for how, without any state between calls.
 """
 
 from __future__ import annotations
 
-import heapq
 import random
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -37,6 +36,7 @@ from pyredisd.core.errors import CommandError
 from pyredisd.core.glob import stringmatch
 from pyredisd.core.replies import OK, Map, Reply
 from pyredisd.core.request import string2ll
+from pyredisd.core.scan import scan_batch
 
 if TYPE_CHECKING:
     from pyredisd.core.clients import Client
@@ -45,7 +45,6 @@ GROUP = CommandGroup("hash")
 _F = CmdFlag
 _LONG_MAX = (1 << 63) - 1
 _LONG_MIN = -(1 << 63)
-_UINT64_MAX = (1 << 64) - 1
 
 HashValue = dict[bytes, bytes]  # the stored representation, shared with the other families
 
@@ -391,28 +390,6 @@ def _is_compact(value: HashValue) -> bool:
     return all(len(field) <= limit and len(item) <= limit for field, item in value.items())
 
 
-def scan_fields(value: HashValue, cursor: int, count: int) -> tuple[int, list[bytes]]:
-    """One HSCAN step over a large hash: the next cursor and the fields examined.
-
-    Theory of operation (as SCAN's ``scan_keys``): a field's position is ``hash(field)`` as an
-    unsigned 64-bit number, fixed for the life of the process whatever the dict does. Cursor
-    ``c`` means "positions >= c are left"; a step takes the ``count`` fields with the smallest
-    positions >= c, plus any sharing the last position (a position is never split between
-    steps), and the next cursor is the last position + 1, or 0 when nothing is left. The
-    steps' ranges tile the position space, so a field present for the whole iteration is in
-    the hash during the step whose range holds its position, and is returned then. Nothing is
-    kept between calls; the price is O(N) per step where Redis's bucket cursor is O(count).
-    """
-    positions = [(hash(field) & _UINT64_MAX, field) for field in value]
-    if cursor:
-        positions = [entry for entry in positions if entry[0] >= cursor]
-    if len(positions) <= count:
-        return 0, [field for _, field in sorted(positions)]
-    last = heapq.nsmallest(count, positions)[-1][0]
-    batch = sorted(entry for entry in positions if entry[0] <= last)
-    return (last + 1) & _UINT64_MAX, [field for _, field in batch]
-
-
 @GROUP.command(
     "hscan",
     -3,
@@ -453,7 +430,7 @@ def cmd_hscan(c: Client, argv: Argv) -> Reply:
     if _is_compact(value):
         next_cursor, batch = 0, list(value)
     else:
-        next_cursor, batch = scan_fields(value, cursor, count)
+        next_cursor, batch = scan_batch(value.keys(), cursor, count)
     out: list[Reply] = []
     for field in batch:
         if pattern is not None and not stringmatch(pattern, field):

@@ -7,7 +7,6 @@ check every key's type before they give up on a missing key, as Redis 7 does.
 
 from __future__ import annotations
 
-import heapq
 import random
 from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING
@@ -27,6 +26,7 @@ from pyredisd.core.errors import CommandError
 from pyredisd.core.glob import stringmatch
 from pyredisd.core.replies import Reply, SetReply
 from pyredisd.core.request import string2ll
+from pyredisd.core.scan import scan_batch
 
 if TYPE_CHECKING:
     from pyredisd.core.clients import Client
@@ -81,7 +81,6 @@ def parse_numkeys(argv: Argv, index: int) -> int:
 SMALL_ENTRIES = 128  # set-max-listpack-entries (sorted sets track theirs: ZSet.compact)
 SMALL_VALUE = 64  # *-max-listpack-value
 INTSET_ENTRIES = 512  # set-max-intset-entries
-_HASH_MASK = (1 << 63) - 1
 
 
 def parse_scan_options(argv: Argv, index: int) -> tuple[int, bytes | None]:
@@ -108,25 +107,6 @@ def is_compact(members: Collection[bytes]) -> bool:
     if len(members) <= SMALL_ENTRIES and all(len(m) <= SMALL_VALUE for m in members):
         return True
     return len(members) <= INTSET_ENTRIES and all(string2ll(m) is not None for m in members)
-
-
-def scan_batch(members: Collection[bytes], cursor: int, count: int) -> tuple[int, list[bytes]]:
-    """The next cursor and the members of one SCAN step over a big collection."""
-    start = max(cursor, 1)
-    keyed = [(_scan_hash(m), m) for m in members]
-    candidates = heapq.nsmallest(count + 1, (item for item in keyed if item[0] >= start))
-    if len(candidates) <= count:
-        return 0, [m for _, m in candidates]
-    last = candidates[count - 1][0]
-    if candidates[count][0] == last:  # never split members sharing a hash: the cursor must move
-        same = sorted(item for item in keyed if item[0] >= start and item[0] <= last)
-        after = [h for h, _ in keyed if h > last]
-        return (min(after) if after else 0), [m for _, m in same]
-    return candidates[count][0], [m for _, m in candidates[:count]]
-
-
-def _scan_hash(member: bytes) -> int:
-    return (hash(member) & _HASH_MASK) + 1
 
 
 def scan_reply(
