@@ -205,7 +205,12 @@ class RequestParser:
     # -- public API ----------------------------------------------------------------------------
     def feed(self, data: bytes) -> None:
         """Add bytes read from the client."""
-        if not self._exact and _holds_big_aggregate(self._chunk, data):
+        if not self._exact and (
+            # At a boundary, a read that does not start a multibulk is inline: go straight to
+            # exact mode, so hiredis never errors and its reader is kept for the next read.
+            (data and not self._chunk and data[0] != 42)  # 42 is "*"
+            or _holds_big_aggregate(self._chunk, data)
+        ):
             self._to_exact()
         if self._exact:
             self._buf += data
@@ -350,7 +355,8 @@ class RequestParser:
         self._chunk = b""
         self._delivered = 0
         self._last = None
-        self._reader = hiredis.Reader(notEnoughData=NEED_DATA)
+        if chunk:  # hiredis holds parser state; a reader fed nothing since a boundary is clean
+            self._reader = hiredis.Reader(notEnoughData=NEED_DATA)
         for _ in range(skip):
             if self._next_exact() is NEED_DATA:  # pragma: no cover - hiredis and we disagree
                 break

@@ -51,6 +51,8 @@ def cmd_reset(c: Client, argv: Argv) -> Reply:
     # cf. clearClientConnectionState: the modes go too; lib-name and lib-ver stay.
     c.no_evict = False
     c.no_touch = False
+    if c.monitor:
+        c.server.remove_monitor(c)
     if c.reply_mode != "on":
         c.reply_mode = "on"
         if c.peer is not None:

@@ -108,6 +108,7 @@ def expire_generic(c: Client, argv: Argv, base_ms: int, unit_ms: int) -> int:
         db.delete(key)
     else:
         db.set_expire(key, when)
+        db.modified(key)  # a new TTL is a change, as Redis counts it (server.dirty++)
     return 1
 
 
