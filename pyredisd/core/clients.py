@@ -182,10 +182,12 @@ class Client:
         omem = self.omem()
         cmd = self.last_cmd.fullname if self.last_cmd is not None else "NULL"
         name = self.name.decode("utf-8", "replace")
+        sub, psub, ssub = self.server.pubsub.counts(self)
         return (
             f"id={self.id} addr={self.addr} laddr={self.laddr} fd={self.fd} name={name} "
             f"age={self.age(now)} idle={self.idle(now)} "
-            f"flags={self.flags()} db={self.db.id} sub=0 psub=0 ssub=0 multi=-1 watch=0 "
+            f"flags={self.flags()} db={self.db.id} sub={sub} psub={psub} ssub={ssub} "
+            f"multi=-1 watch=0 "
             f"qbuf={qbuf} qbuf-free=0 argv-mem={self.argv_mem} multi-mem=0 rbs=0 rbp=0 "
             f"obl={obl} oll={self.oll()} omem={omem} tot-mem={qbuf + self.argv_mem + obl + omem} "
             f"events={self.events()} cmd={cmd} user={self.user} redir=-1 resp={self.resp} "

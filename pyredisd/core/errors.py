@@ -289,3 +289,39 @@ BITFIELD_TYPE = (
 BITFIELD_OVERFLOW = "ERR Invalid OVERFLOW type specified"
 BITFIELD_RO_GET_ONLY = "ERR BITFIELD_RO only supports the GET subcommand"
 SORT_NOT_DOUBLE = "ERR One or more scores can't be converted into double"
+
+# -- HyperLogLog (hyperloglog.c) -----------------------------------------------------------------
+HLL_WRONGTYPE = "WRONGTYPE Key is not a valid HyperLogLog string value."
+HLL_INVALID = "INVALIDOBJ Corrupted HLL object detected"
+PFDEBUG_NO_KEY = "ERR The specified key does not exist"
+PFDEBUG_NOT_SPARSE = "ERR HLL encoding is not sparse"
+
+
+def pfdebug_unknown(sub: bytes) -> str:
+    """``ERR Unknown PFDEBUG subcommand 'x'`` (the subcommand as sent, up to a NUL)."""
+    return f"ERR Unknown PFDEBUG subcommand '{_printable(sub, 1 << 30)}'"
+
+
+# -- Pub/Sub -----------------------------------------------------------------------------------
+def pubsub_context(command: str) -> str:
+    """A subscribed RESP2 client ran a command outside the Pub/Sub context."""
+    return (
+        f"ERR Can't execute '{command}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT "
+        "/ RESET are allowed in this context"
+    )
+
+
+# -- geo ------------------------------------------------------------------------------------------
+GEO_INVALID_PAIR = "ERR invalid longitude,latitude pair %f,%f"
+GEO_UNIT = "ERR unsupported unit provided. please use M, KM, FT, MI"
+GEO_NEED_RADIUS = "ERR need numeric radius"
+GEO_RADIUS_NEGATIVE = "ERR radius cannot be negative"
+GEO_NEED_WIDTH = "ERR need numeric width"
+GEO_NEED_HEIGHT = "ERR need numeric height"
+GEO_BOX_NEGATIVE = "ERR height or width cannot be negative"
+GEO_DECODE_MEMBER = "ERR could not decode requested zset member"
+GEO_COUNT = "ERR COUNT must be > 0"
+GEO_STORE_OPTIONS = "ERR %s is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
+GEO_FROM = "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for %s"
+GEO_BY = "ERR exactly one of BYRADIUS and BYBOX can be specified for %s"
+GEO_ANY_COUNT = "ERR the ANY argument requires COUNT argument"

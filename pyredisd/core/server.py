@@ -21,10 +21,13 @@ from pyredisd.core.commands import (
     client_admin,
     connection,
     generic,
+    geo,
     hashes,
+    hyperloglog,
     introspection,
     lists,
     monitoring,
+    pubsub,
     server_cmds,
     sets,
     sort,
@@ -37,6 +40,7 @@ from pyredisd.core.config import Config
 from pyredisd.core.errors import CommandError
 from pyredisd.core.keyspace import Database, KeyspaceStats
 from pyredisd.core.peer import DROP_IDLE, DROP_OUTPUT_LIMIT
+from pyredisd.core.pubsub import PubSub
 from pyredisd.core.replies import ErrorReply, Reply
 from pyredisd.core.version import REDIS_VERSION as REDIS_VERSION
 
@@ -46,6 +50,20 @@ from pyredisd.core.version import REDIS_VERSION as REDIS_VERSION
 _NOT_MONITORED = CmdFlag.SKIP_MONITOR | CmdFlag.ADMIN
 _KEYSPACE = CmdFlag.WRITE | CmdFlag.READONLY | CmdFlag.MAY_REPLICATE
 _PAUSED_BY_WRITE = CmdFlag.WRITE | CmdFlag.MAY_REPLICATE
+# What a subscribed RESP2 connection may run (cf. processCommand's Pub/Sub context check).
+_PUBSUB_CONTEXT = frozenset(
+    (
+        "ping",
+        "subscribe",
+        "ssubscribe",
+        "unsubscribe",
+        "sunsubscribe",
+        "psubscribe",
+        "punsubscribe",
+        "quit",
+        "reset",
+    )
+)
 # clientsCron: visit at least this many clients per run, every client about once a second;
 # the recent-peak buffer sizes are kept per second over this many seconds.
 CLIENTS_CRON_MIN_ITERATIONS = 5
@@ -140,16 +158,19 @@ class Server:
             connection.GROUP,
             client_admin.GROUP,
             monitoring.GROUP,
+            pubsub.GROUP,
             server_cmds.GROUP,
             introspection.GROUP,
             generic.GROUP,
             strings.GROUP,
             bitmaps.GROUP,
+            hyperloglog.GROUP,
             lists.GROUP,
             hashes.GROUP,
             sets.GROUP,
             sorted_sets.GROUP,
             sort.GROUP,
+            geo.GROUP,
         )
         self._lookup = self.commands.commands.get
         self._seconds = self.clock.seconds
@@ -161,7 +182,10 @@ class Server:
         self.ports: list[int] = []
         self.unixsockets: list[str] = []
         # MONITOR clients and CLIENT PAUSE, by id in arrival order. ``_hooked`` is true while
-        # either is in use: then ``execute`` takes its slower path (one attribute check).
+        # either is in use, or while any client is subscribed to Pub/Sub (in RESP2 it may only
+        # run a few commands; a RESP3 subscriber may switch to RESP2 with HELLO, so it counts
+        # too): then ``execute`` takes its slower path (one attribute check).
+        self.pubsub = PubSub()
         self.monitors: dict[int, Client] = {}
         self.pause_mode: str | None = None  # "write" or "all"
         self.pause_end_ms = 0
@@ -188,6 +212,8 @@ class Server:
         self.monitors.pop(client.id, None)
         self.postponed.pop(client.id, None)
         self.soft_limit_since.pop(client.id, None)
+        self.pubsub.unsubscribe_all(client)
+        client.pubsub = False
         self._update_hooked()
 
     # -- MONITOR and CLIENT PAUSE --------------------------------------------------------------
@@ -223,12 +249,23 @@ class Server:
             if client.peer is not None:
                 client.peer.refresh()
 
+    def pubsub_changed(self, client: Client) -> None:
+        """``client``'s subscriptions changed: it is in Pub/Sub mode (flag ``P``, type
+        ``pubsub``) while it holds any (cf. ``markClientAsPubSub``)."""
+        client.pubsub = self.pubsub.subscribed(client)
+        self._update_hooked()
+
     def _update_hooked(self) -> None:
-        self._hooked = bool(self.monitors) or self.pause_mode is not None
+        self._hooked = (
+            bool(self.monitors) or self.pause_mode is not None or bool(self.pubsub.clients)
+        )
 
     def _intercept(self, client: Client, command: Command) -> Reply | None:
-        """The slow path's checks before running: a MONITOR client may not touch the keyspace,
-        and a pause postpones what it covers (cf. ``processCommand``, ``blockPostponeClient``)."""
+        """The slow path's checks before running: a subscribed RESP2 client may only run the
+        Pub/Sub context's commands, a MONITOR client may not touch the keyspace, and a pause
+        postpones what it covers (cf. ``processCommand``, ``blockPostponeClient``)."""
+        if client.pubsub and client.resp == 2 and command.fullname not in _PUBSUB_CONTEXT:
+            return self._reject(client, command, errors.pubsub_context(command.fullname))
         flags = command.flags
         if client.monitor:
             if flags & _KEYSPACE:
@@ -243,6 +280,20 @@ class Server:
                 client.peer.refresh()
             return monitoring.POSTPONED
         return None
+
+    def _after(self, client: Client, command: Command, argv: list[bytes], reply: Reply) -> Reply:
+        """The slow path's work after running: RESET drops the client's subscriptions
+        (``clearClientConnectionState``), a subscribed RESP2 client's PING answers
+        ``["pong", message]`` (``pingCommand``), and the monitors see the command."""
+        if client.pubsub:
+            if command.fullname == "reset":
+                self.pubsub.unsubscribe_all(client)
+                self.pubsub_changed(client)
+            elif command.fullname == "ping" and client.resp == 2 and type(reply) is not ErrorReply:
+                reply = [b"pong", argv[1] if len(argv) > 1 else b""]
+        if self.monitors:
+            self._feed_monitors(client, command, argv)
+        return reply
 
     def _feed_monitors(self, client: Client, command: Command, argv: list[bytes]) -> None:
         """Send the command just run to every MONITOR client (cf. ``replicationFeedMonitors``)."""
@@ -292,8 +343,8 @@ class Server:
             reply = ErrorReply(exc.message)
         command.calls += 1
         command.usec += (timer() - start) // 1000
-        if self._hooked and self.monitors:
-            self._feed_monitors(client, command, argv)
+        if self._hooked:
+            reply = self._after(client, command, argv, reply)
         return reply
 
     def total_commands(self) -> int:

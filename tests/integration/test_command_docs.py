@@ -15,6 +15,10 @@ NEWER_THAN_7_0 = {
     "hscan": "key cursor [MATCH pattern] [COUNT count] [NOVALUES]",  # NOVALUES is 7.4
     "zrank": "key member [WITHSCORE]",  # WITHSCORE is 7.2
     "zrevrank": "key member [WITHSCORE]",
+    # redis.io documents the members of GEOPOS and GEOHASH as optional since 7.x (arity -2).
+    "geopos": "key [member [member ...]]",
+    "geohash": "key [member [member ...]]",
+    "pfmerge": "destkey [sourcekey [sourcekey ...]]",  # sources optional since 7.2
 }
 # pyredisd's documented extensions: the shared filter grammar on CLIENT LIST and KILL.
 EXTENDED = {"client|kill", "client|list"}

@@ -180,14 +180,14 @@ class PauseTests(SynchronousTestCase):
         self.assertEqual(client.argv_mem, 0)
         self.assertEqual(self.server.postponed, {})
 
-    def test_may_replicate_commands_are_writes(self) -> None:
-        """Commands flagged may_replicate count as writes for a WRITE pause."""
-        table = self.server.commands.commands
-        for name, command_ in table.items():
-            flags = {flag.lower() for flag in command_.flags.names()}
-            if "may_replicate" in flags:
-                with self.subTest(name=name):
-                    self.assertNotIn("readonly", flags)
+    def test_may_replicate_commands_wait_under_write_pause(self) -> None:
+        """A WRITE pause holds may_replicate commands even when readonly (PFCOUNT), as Redis."""
+        self.admin.feed(command(b"CLIENT", b"PAUSE", b"1000", b"WRITE"))
+        self.assertEqual(self.other.feed(command(b"PFCOUNT", b"h")), b"")
+        self.assertEqual(self.other.feed(command(b"GET", b"h")), b"")  # queued behind it
+        self.assertEqual(self.admin.feed(command(b"CLIENT", b"UNPAUSE")), b"+OK\r\n")
+        self.admin.clock.advance(0)
+        self.assertEqual(self.other.take(), b":0\r\n$-1\r\n")
 
     def test_all_pause_postpones_everything_including_the_pauser(self) -> None:
         """Under ALL, even the pausing client's own commands (UNPAUSE too) wait."""
