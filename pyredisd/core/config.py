@@ -341,7 +341,24 @@ OPTIONS: tuple[Option, ...] = (
         choices=_POLICIES,
         doc="Eviction policy (enforced by the keyspace issue).",
     ),
-)
+    # Compact-encoding thresholds: OBJECT ENCODING follows them (cf. redis.conf ADVANCED CONFIG).
+    Option("hash-max-listpack-entries", "int", 512, aliases=("hash-max-ziplist-entries",),
+           doc="Largest hash reported as listpack."),
+    Option("hash-max-listpack-value", "int", 64, aliases=("hash-max-ziplist-value",),
+           doc="Longest hash field or value in a listpack hash."),
+    Option("list-max-listpack-size", "int", -2, minimum=-(1 << 31), maximum=INT_MAX,
+           aliases=("list-max-ziplist-size",),
+           doc="Listpack node size: entries if positive, -1..-5 for 4kb..64kb."),
+    Option("set-max-intset-entries", "int", 512, doc="Largest all-integer set as intset."),
+    Option("set-max-listpack-entries", "int", 128, doc="Largest set reported as listpack."),
+    Option("set-max-listpack-value", "int", 64, doc="Longest member in a listpack set."),
+    Option("zset-max-listpack-entries", "int", 128, aliases=("zset-max-ziplist-entries",),
+           doc="Largest sorted set reported as listpack."),
+    Option("zset-max-listpack-value", "int", 64, aliases=("zset-max-ziplist-value",),
+           doc="Longest member in a listpack sorted set."),
+    Option("hll-sparse-max-bytes", "memory", 3000,
+           doc="Largest sparse HyperLogLog before it turns dense."),
+)  # fmt: skip
 
 
 @dataclass

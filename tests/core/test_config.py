@@ -357,3 +357,25 @@ class ArgsToConfTests(SynchronousTestCase):
         """A value before any ``--name`` is an error."""
         with self.assertRaises(ConfigError):
             args_to_conf(["6380"])
+
+
+class ShippedConfigTests(SynchronousTestCase):
+    def test_conf_file_loads_and_documents_every_directive(self) -> None:
+        """conf/pyredisd.conf loads cleanly and names every directive pyredisd supports."""
+        from pathlib import Path
+
+        from pyredisd.core.config import OPTIONS
+
+        path = Path(__file__).resolve().parents[2] / "conf" / "pyredisd.conf"
+        text = path.read_text()
+        config = Config.defaults()
+        config.load_text(text)
+        for option in OPTIONS:
+            with self.subTest(option=option.name):
+                self.assertIn(f"{option.name} ", text)
+
+    def test_ziplist_aliases_set_the_listpack_option(self) -> None:
+        """Redis's old *-ziplist-* names reach the same option."""
+        config = Config.defaults()
+        updates = config.prepare_set([("hash-max-ziplist-entries", "5")])
+        self.assertEqual(updates, {"hash-max-listpack-entries": 5})

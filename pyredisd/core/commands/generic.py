@@ -589,23 +589,10 @@ _SHARED_INTEGERS = 10000
 _SHARED_REFCOUNT = (1 << 31) - 1
 _EMBSTR_LIMIT = 44
 # Encoding thresholds: the config option when the server has it, else Redis's default.
-_LIMIT_DEFAULTS = {
-    "hash-max-listpack-entries": 128,
-    "hash-max-listpack-value": 64,
-    "set-max-intset-entries": 512,
-    "set-max-listpack-entries": 128,
-    "set-max-listpack-value": 64,
-    "zset-max-listpack-entries": 128,
-    "zset-max-listpack-value": 64,
-    "list-max-listpack-size": -2,
-}
 
 
 def _limit(c: Client, name: str) -> int:
-    config = c.server.config
-    if config.lookup(name) is not None:
-        return int(config[name])
-    return _LIMIT_DEFAULTS[name]
+    return int(c.server.config[name])
 
 
 def _small(items: Any, entries: int, size: int) -> bool:

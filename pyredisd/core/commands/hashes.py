@@ -54,10 +54,6 @@ _KEY_INSERT = KeySpec(KeyFlag.RW | KeyFlag.INSERT)
 _KEY_DELETE = KeySpec(KeyFlag.RW | KeyFlag.DELETE)
 _KEY_INCR = KeySpec(KeyFlag.RW | KeyFlag.ACCESS | KeyFlag.UPDATE)
 
-# Redis keeps a hash as a listpack while it has at most this many fields, each field and value
-# at most this long (hash-max-listpack-entries / -value defaults); HSCAN then returns it whole.
-_LISTPACK_ENTRIES = 128
-_LISTPACK_VALUE = 64
 # HRANDFIELD with a negative count repeats fields, so its reply is not bounded by the hash. Redis
 # streams it into the output buffer; we build it, so we refuse replies longer than this.
 _RANDOM_REPLY_LIMIT = 1 << 22
@@ -381,12 +377,14 @@ def cmd_hrandfield(c: Client, argv: Argv) -> Reply:
     return _pairs(random.sample(list(value.items()), count), c.resp)
 
 
-def _is_compact(value: HashValue) -> bool:
-    """Whether Redis would still hold this hash as a listpack (ignoring that Redis never
-    converts a hash back after it grew: that history is not kept here)."""
-    if len(value) > _LISTPACK_ENTRIES:
+def _is_compact(c: Client, value: HashValue) -> bool:
+    """Whether Redis would still hold this hash as a listpack, so HSCAN returns it whole
+    (``hash-max-listpack-entries`` / ``-value``; ignoring that Redis never converts a hash
+    back after it grew: that history is not kept here)."""
+    config = c.server.config
+    if len(value) > config["hash-max-listpack-entries"]:
         return False
-    limit = _LISTPACK_VALUE
+    limit = config["hash-max-listpack-value"]
     return all(len(field) <= limit and len(item) <= limit for field, item in value.items())
 
 
@@ -427,7 +425,7 @@ def cmd_hscan(c: Client, argv: Argv) -> Reply:
         else:
             pattern = None if argv[index + 1] == b"*" else argv[index + 1]
         index += 2
-    if _is_compact(value):
+    if _is_compact(c, value):
         next_cursor, batch = 0, list(value)
     else:
         next_cursor, batch = scan_batch(value.keys(), cursor, count)

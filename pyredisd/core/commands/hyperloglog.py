@@ -43,8 +43,8 @@ _KEY_DEBUG = KeySpec(KeyFlag.RW | KeyFlag.ACCESS, begin=2)
 
 
 def _sparse_max_bytes(c: Client) -> int:
-    """``hll-sparse-max-bytes`` (3000 unless the configuration defines it)."""
-    value = c.server.config.values.get("hll-sparse-max-bytes", hll.DEFAULT_SPARSE_MAX_BYTES)
+    """The ``hll-sparse-max-bytes`` directive (Redis's default, 3000)."""
+    value = c.server.config["hll-sparse-max-bytes"]
     return int(value)
 
 
