@@ -530,7 +530,8 @@ class ObjectTests(CommandTestCase):
             (deque([b"x" * 100] * 100), b"quicklist"),
             ({b"f": b"v"}, b"listpack"),
             ({b"f": b"v" * 65}, b"hashtable"),
-            ({b"%d" % i: b"v" for i in range(513)}, b"hashtable"),  # hash-max-listpack-entries is 512
+            # hash-max-listpack-entries is 512: one more field is a hashtable
+            ({b"%d" % i: b"v" for i in range(513)}, b"hashtable"),
             ({b"1", b"2"}, b"intset"),
             ({b"%d" % i for i in range(513)}, b"hashtable"),
             ({b"a"}, b"listpack"),
