@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pyredisd.core.commands.table import Command
     from pyredisd.core.keyspace import Database
     from pyredisd.core.server import Server
+    from pyredisd.core.watch import WatchedKey
 
 
 class Client:
@@ -34,6 +35,8 @@ class Client:
         "close_after_reply",
         "ctime",
         "db",
+        "dirty_cas",
+        "dirty_exec",
         "events",
         "fd",
         "id",
@@ -44,6 +47,9 @@ class Client:
         "lib_ver",
         "master_link",
         "monitor",
+        "multi",
+        "multi_mem",
+        "multi_writes",
         "name",
         "no_evict",
         "no_touch",
@@ -65,6 +71,7 @@ class Client:
         "unblock",
         "unix",
         "user",
+        "watched",
     )
 
     def __init__(
@@ -120,6 +127,16 @@ class Client:
         self.pubsub = False
         self.replica = False
         self.master_link = False
+        # MULTI/EXEC (commands.transactions): the queue while in MULTI (else None), the bytes
+        # of its arguments (multi-mem), whether it holds a write (CLIENT PAUSE WRITE postpones
+        # its EXEC), a command rejected while queuing (EXECABORT), a watched key touched
+        # (flag d: EXEC answers a null array); the watched keys by (db id, key).
+        self.multi: list[tuple[Command, list[bytes]]] | None = None
+        self.multi_mem = 0
+        self.multi_writes = False
+        self.dirty_exec = False
+        self.dirty_cas = False
+        self.watched: dict[tuple[int, bytes], WatchedKey] = {}
 
     def select(self, index: int) -> None:
         """Switch to database ``index`` (already range-checked)."""
@@ -148,8 +165,12 @@ class Client:
             letters += "M"
         if self.pubsub:
             letters += "P"
+        if self.multi is not None:
+            letters += "x"
         if self.blocked:
             letters += "b"
+        if self.dirty_cas:
+            letters += "d"
         if self.close_after_reply:
             letters += "c"
         if self.unix:
@@ -176,6 +197,7 @@ class Client:
         preallocated query buffer (``qbuf-free=0``) and no fixed-size reply buffer (``rbs=0
         rbp=0``); replies wait in the outbox, which ``obl``/``oll``/``omem`` measure.
         ``tot-mem`` sums the buffers it knows of; the Python object itself is not counted.
+        ``multi-mem`` is the size of the queued commands' arguments, like ``argv-mem``.
         """
         qbuf = self.qbuf()
         obl = self.obl()
@@ -183,13 +205,15 @@ class Client:
         cmd = self.last_cmd.fullname if self.last_cmd is not None else "NULL"
         name = self.name.decode("utf-8", "replace")
         sub, psub, ssub = self.server.pubsub.counts(self)
+        multi = self.multi
         return (
             f"id={self.id} addr={self.addr} laddr={self.laddr} fd={self.fd} name={name} "
             f"age={self.age(now)} idle={self.idle(now)} "
             f"flags={self.flags()} db={self.db.id} sub={sub} psub={psub} ssub={ssub} "
-            f"multi=-1 watch=0 "
-            f"qbuf={qbuf} qbuf-free=0 argv-mem={self.argv_mem} multi-mem=0 rbs=0 rbp=0 "
-            f"obl={obl} oll={self.oll()} omem={omem} tot-mem={qbuf + self.argv_mem + obl + omem} "
+            f"multi={-1 if multi is None else len(multi)} watch={len(self.watched)} "
+            f"qbuf={qbuf} qbuf-free=0 argv-mem={self.argv_mem} multi-mem={self.multi_mem} "
+            f"rbs=0 rbp=0 obl={obl} oll={self.oll()} omem={omem} "
+            f"tot-mem={qbuf + self.argv_mem + self.multi_mem + obl + omem} "
             f"events={self.events()} cmd={cmd} user={self.user} redir=-1 resp={self.resp} "
             f"lib-name={self.lib_name.decode('utf-8', 'replace')} "
             f"lib-ver={self.lib_ver.decode('utf-8', 'replace')} "

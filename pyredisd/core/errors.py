@@ -325,3 +325,19 @@ GEO_STORE_OPTIONS = "ERR %s is not compatible with WITHDIST, WITHHASH and WITHCO
 GEO_FROM = "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for %s"
 GEO_BY = "ERR exactly one of BYRADIUS and BYBOX can be specified for %s"
 GEO_ANY_COUNT = "ERR the ANY argument requires COUNT argument"
+
+# -- transactions (multi.c; processCommand's NO_MULTI check; rejectCommand's execCommandAbort) --
+MULTI_NESTED = "ERR MULTI calls can not be nested"
+EXEC_WITHOUT_MULTI = "ERR EXEC without MULTI"
+DISCARD_WITHOUT_MULTI = "ERR DISCARD without MULTI"
+WATCH_INSIDE_MULTI = "ERR WATCH inside MULTI is not allowed"
+NOT_IN_TRANSACTION = "ERR Command not allowed inside a transaction"
+EXECABORT = "EXECABORT Transaction discarded because of previous errors."
+MONITOR_DENY_BLOCKING = "ERR MONITOR isn't allowed for DENY BLOCKING client"
+
+
+def exec_abort(message: str) -> str:
+    """EXEC itself rejected inside MULTI (cf. ``execCommandAbort``): the transaction is discarded
+    and the rejection is quoted (an ``ERR`` reason loses its code, as Redis formats it)."""
+    reason = message[4:] if message.startswith("ERR ") else message
+    return "EXECABORT Transaction discarded because of: " + reason

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pyredisd import __version__
-from pyredisd.core import process
+from pyredisd.core import process, watch
 from pyredisd.core.version import REDIS_VERSION
 
 if TYPE_CHECKING:
@@ -104,9 +104,9 @@ def _clients(s: Server) -> Fields:
         ("blocked_clients", sum(1 for c in clients if c.blocked or c.paused)),
         ("tracking_clients", 0),
         ("pubsub_clients", sum(1 for c in clients if c.pubsub)),
-        ("watching_clients", 0),
+        ("watching_clients", sum(1 for c in clients if c.watched)),
         ("clients_in_timeout_table", 0),
-        ("total_watched_keys", 0),
+        ("total_watched_keys", watch.watched_keys(s.dbs)),
         ("total_blocking_keys", 0),
         ("total_blocking_keys_on_nokey", 0),
     ]

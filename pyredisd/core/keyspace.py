@@ -9,13 +9,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from pyredisd.core import watch
 from pyredisd.core.errors import WRONGTYPE, CommandError
 
 
 class Database:
     """One numbered database."""
 
-    __slots__ = ("_cursor", "_sweep", "avg_ttl", "data", "expires", "id", "scan_index", "stats")
+    __slots__ = (
+        "_cursor",
+        "_sweep",
+        "avg_ttl",
+        "data",
+        "expires",
+        "id",
+        "scan_index",
+        "stats",
+        "watched",
+    )
 
     def __init__(self, index: int, stats: KeyspaceStats) -> None:
         self.id = index
@@ -25,6 +36,9 @@ class Database:
         self.avg_ttl = 0  # ms, estimated from the active expiry samples (INFO keyspace)
         self.scan_index: Any = None  # SCAN's snapshot of the keys (commands.generic.ScanIndex)
         self._sweep: list[bytes] = []
+        # WATCH: key -> {client id: WatchedKey} (pyredisd.core.watch). While it is not empty
+        # the database is a WatchedDatabase, whose writes touch the watched keys.
+        self.watched: dict[bytes, dict[int, watch.WatchedKey]] = {}
         self._cursor = 0
 
     def __len__(self) -> int:
@@ -83,9 +97,16 @@ class Database:
 
     def modified(self, key: bytes, changes: int = 1) -> None:
         """A value was changed in place (LPUSH on an existing list, HSET, ...). Every write
-        path reports here or through set/delete: it is where WATCH and keyspace notifications
-        will hook in; today it counts Redis's ``dirty`` (rdb_changes_since_last_save)."""
+        path reports here or through set/delete: it counts Redis's ``dirty``
+        (rdb_changes_since_last_save); while keys are WATCHed, :class:`WatchedDatabase`
+        touches them here (keyspace notifications will hook in here too)."""
         self.stats.dirty += changes
+
+    def set_watched(self, watched: bool) -> None:
+        """Switch the write paths that touch WATCHed keys on or off: the class becomes
+        :class:`WatchedDatabase` while any key is watched, so unwatched databases (the common
+        case) pay nothing per write."""
+        self.__class__ = WatchedDatabase if watched else Database
 
     def set_expire(self, key: bytes, deadline_ms: int) -> None:
         """Give an existing key an absolute deadline in milliseconds."""
@@ -101,12 +122,18 @@ class Database:
 
     def flush(self) -> None:
         """FLUSHDB."""
+        if self.watched:
+            watch.touch_all(self, None)
         self.data = {}
         self.expires = {}
         self.avg_ttl = 0
 
     def swap(self, other: Database) -> None:
-        """SWAPDB: exchange contents, keeping ids."""
+        """SWAPDB: exchange contents, keeping ids (and watchers: clients watch by number)."""
+        if self.watched:
+            watch.touch_all(self, other)
+        if other.watched:
+            watch.touch_all(other, self)
         self.data, other.data = other.data, self.data
         self.expires, other.expires = other.expires, self.expires
 
@@ -147,6 +174,32 @@ class Database:
             if expired * 4 <= len(batch):
                 break
         return removed
+
+
+class WatchedDatabase(Database):
+    """A database with WATCHed keys: every write also touches them (``signalModifiedKey`` ->
+    ``touchWatchedKey``). FLUSHDB and SWAPDB check ``watched`` themselves (the other database
+    of a SWAPDB may be the watched one)."""
+
+    __slots__ = ()
+
+    def set(self, key: bytes, value: Any, keep_ttl: bool = False) -> None:
+        Database.set(self, key, value, keep_ttl)
+        watch.touch(self, key)
+
+    def delete(self, key: bytes) -> bool:
+        if not Database.delete(self, key):
+            return False
+        watch.touch(self, key)
+        return True
+
+    def modified(self, key: bytes, changes: int = 1) -> None:
+        Database.modified(self, key, changes)
+        watch.touch(self, key)
+
+    def _expire(self, key: bytes) -> None:
+        Database._expire(self, key)
+        watch.touch(self, key)
 
 
 class KeyspaceStats:

@@ -1,8 +1,9 @@
 """The server: databases, clients, the command table, statistics, and the dispatcher.
 
 ``Server.execute`` is the hot path: look the command up, check arity and authentication, run the
-handler, count it. While a MONITOR client or a CLIENT PAUSE exists (``_hooked``), it also checks
-what a monitor may run, postpones what the pause covers, and feeds the monitors. Everything
+handler, count it. While a MONITOR client, a CLIENT PAUSE, a Pub/Sub subscriber or a client in
+MULTI exists (``_hooked``), it also checks what a monitor may run, postpones what the pause
+covers, queues the commands of a client in MULTI, and feeds the monitors. Everything
 else a command needs hangs off the server, so two servers can live in one process (tests do).
 """
 
@@ -13,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from pyredisd.core import errors, limits
+from pyredisd.core import errors, limits, watch
 from pyredisd.core.clients import Client, ClientRegistry
 from pyredisd.core.clock import Clock
 from pyredisd.core.commands import (
@@ -33,6 +34,7 @@ from pyredisd.core.commands import (
     sort,
     sorted_sets,
     strings,
+    transactions,
 )
 from pyredisd.core.commands.spec import CmdFlag
 from pyredisd.core.commands.table import Command, CommandTable
@@ -41,7 +43,7 @@ from pyredisd.core.errors import CommandError
 from pyredisd.core.keyspace import Database, KeyspaceStats
 from pyredisd.core.peer import DROP_IDLE, DROP_OUTPUT_LIMIT
 from pyredisd.core.pubsub import PubSub
-from pyredisd.core.replies import ErrorReply, Reply
+from pyredisd.core.replies import QUEUED, ErrorReply, Reply
 from pyredisd.core.version import REDIS_VERSION as REDIS_VERSION
 
 # Commands MONITOR does not show (cf. call(): CMD_SKIP_MONITOR, CMD_ADMIN), those a MONITOR
@@ -50,6 +52,8 @@ from pyredisd.core.version import REDIS_VERSION as REDIS_VERSION
 _NOT_MONITORED = CmdFlag.SKIP_MONITOR | CmdFlag.ADMIN
 _KEYSPACE = CmdFlag.WRITE | CmdFlag.READONLY | CmdFlag.MAY_REPLICATE
 _PAUSED_BY_WRITE = CmdFlag.WRITE | CmdFlag.MAY_REPLICATE
+# What a client in MULTI runs at once instead of queuing (cf. processCommand).
+_NOT_QUEUED = frozenset(("exec", "discard", "multi", "watch", "quit", "reset"))
 # What a subscribed RESP2 connection may run (cf. processCommand's Pub/Sub context check).
 _PUBSUB_CONTEXT = frozenset(
     (
@@ -171,6 +175,7 @@ class Server:
             sorted_sets.GROUP,
             sort.GROUP,
             geo.GROUP,
+            transactions.GROUP,
         )
         self._lookup = self.commands.commands.get
         self._seconds = self.clock.seconds
@@ -190,6 +195,8 @@ class Server:
         self.pause_mode: str | None = None  # "write" or "all"
         self.pause_end_ms = 0
         self.postponed: dict[int, Client] = {}
+        # Clients in MULTI, by id: their commands are queued on the slow path.
+        self.in_multi: dict[int, Client] = {}
         self._hooked = False
         # Per client: when its output buffer went over the soft limit (limits.OutputBufferLimit).
         self.soft_limit_since: dict[int, float] = {}
@@ -214,7 +221,7 @@ class Server:
         self.soft_limit_since.pop(client.id, None)
         self.pubsub.unsubscribe_all(client)
         client.pubsub = False
-        self._update_hooked()
+        self.discard_transaction(client)  # updates _hooked
 
     # -- MONITOR and CLIENT PAUSE --------------------------------------------------------------
     def add_monitor(self, client: Client) -> None:
@@ -255,30 +262,86 @@ class Server:
         client.pubsub = self.pubsub.subscribed(client)
         self._update_hooked()
 
+    # -- MULTI/EXEC ----------------------------------------------------------------------------
+    def begin_transaction(self, client: Client) -> None:
+        """MULTI: queue ``client``'s commands until EXEC or DISCARD."""
+        client.multi = []
+        self.in_multi[client.id] = client
+        self._update_hooked()
+
+    def discard_transaction(self, client: Client) -> None:
+        """End ``client``'s transaction, if any, and its WATCHes (``discardTransaction``: EXEC,
+        DISCARD, RESET, a closed connection)."""
+        client.multi = None
+        client.multi_mem = 0
+        client.multi_writes = False
+        client.dirty_exec = client.dirty_cas = False
+        watch.unwatch_all(client)
+        if self.in_multi.pop(client.id, None) is not None or self._hooked:
+            self._update_hooked()
+
+    def call_queued(self, client: Client, command: Command, argv: list[bytes]) -> Reply:
+        """Run one queued command inside EXEC: ``execute``'s run and count part, under EXEC's
+        time snapshot; monitors see it (cf. ``call`` from ``execCommand``)."""
+        client.tot_cmds += 1
+        timer = self.timer
+        start = timer()
+        try:
+            reply = command.handler(client, argv)  # type: ignore[misc]
+        except CommandError as exc:
+            command.failed_calls += 1
+            self.stats.count_error(exc.message)
+            reply = ErrorReply(exc.message)
+        command.calls += 1
+        command.usec += (timer() - start) // 1000
+        if self._hooked:
+            reply = self._after(client, command, argv, reply)
+        return reply
+
     def _update_hooked(self) -> None:
         self._hooked = (
-            bool(self.monitors) or self.pause_mode is not None or bool(self.pubsub.clients)
+            bool(self.monitors)
+            or self.pause_mode is not None
+            or bool(self.pubsub.clients)
+            or bool(self.in_multi)
         )
 
-    def _intercept(self, client: Client, command: Command) -> Reply | None:
+    def _intercept(self, client: Client, command: Command, argv: list[bytes]) -> Reply | None:
         """The slow path's checks before running: a subscribed RESP2 client may only run the
         Pub/Sub context's commands, a MONITOR client may not touch the keyspace, and a pause
-        postpones what it covers (cf. ``processCommand``, ``blockPostponeClient``)."""
+        postpones what it covers (cf. ``processCommand``, ``blockPostponeClient``). A client in
+        MULTI may not use NO_MULTI commands, and the rest of its commands but EXEC, DISCARD,
+        MULTI, WATCH, QUIT and RESET are queued (``+QUEUED``) once these checks pass."""
+        multi = client.multi
+        if multi is not None and command.flags & CmdFlag.NO_MULTI:
+            return self._reject(client, command, errors.NOT_IN_TRANSACTION)
         if client.pubsub and client.resp == 2 and command.fullname not in _PUBSUB_CONTEXT:
             return self._reject(client, command, errors.pubsub_context(command.fullname))
         flags = command.flags
         if client.monitor:
             if flags & _KEYSPACE:
                 return self._reject(client, command, errors.REPLICA_KEYSPACE)
-            return None  # replicas (and so monitors) are never paused
-        mode = self.pause_mode
-        if mode is not None and (mode == "all" or flags & _PAUSED_BY_WRITE):
-            client.paused = True
+        else:  # replicas (and so monitors) are never paused
+            mode = self.pause_mode
+            if mode is not None and (
+                mode == "all"
+                or flags & _PAUSED_BY_WRITE
+                or (client.multi_writes and command.fullname == "exec")
+            ):
+                client.paused = True
+                client.last_cmd = command
+                self.postponed[client.id] = client
+                if client.peer is not None:
+                    client.peer.refresh()
+                return monitoring.POSTPONED
+        if multi is not None and command.fullname not in _NOT_QUEUED:
+            multi.append((command, argv))
+            client.multi_mem += sum(len(arg) for arg in argv)
+            if flags & _PAUSED_BY_WRITE:
+                client.multi_writes = True
             client.last_cmd = command
-            self.postponed[client.id] = client
-            if client.peer is not None:
-                client.peer.refresh()
-            return monitoring.POSTPONED
+            client.last_interaction = self.clock.seconds()
+            return QUEUED
         return None
 
     def _after(self, client: Client, command: Command, argv: list[bytes], reply: Reply) -> Reply:
@@ -323,7 +386,7 @@ class Server:
         if not client.authenticated and not command.no_auth:
             return self._reject(client, command, errors.NOAUTH)
         if self._hooked:
-            held = self._intercept(client, command)
+            held = self._intercept(client, command, argv)
             if held is not None:
                 return held
         # The command's time snapshot: every expiry check inside it sees the same instant.
@@ -355,6 +418,14 @@ class Server:
         if command is not None:
             command.rejected_calls += 1
         client.last_interaction = self.clock.seconds()
+        if client.multi is not None:
+            # cf. rejectCommand: a rejected command dooms the transaction; a rejected EXEC
+            # ends it at once (execCommandAbort).
+            if command is not None and command.fullname == "exec":
+                self.discard_transaction(client)
+                message = errors.exec_abort(message)
+            else:
+                client.dirty_exec = True
         self.stats.count_error(message)
         return ErrorReply(message)
 

@@ -12,7 +12,7 @@ from redis.retry import Retry
 
 from twisted.internet import threads
 from twisted.internet.defer import Deferred, inlineCallbacks
-from twisted.trial.unittest import SkipTest, TestCase
+from twisted.trial.unittest import TestCase
 
 from pyredisd.core import errors
 from pyredisd.core.version import REDIS_VERSION
@@ -64,17 +64,9 @@ class RESP2Tests(TestCase):
         """PING answers True."""
         self.assertEqual((yield self.call(self.client().ping)), True)
 
-    def require(self, *names: str) -> None:
-        """Skip unless the server implements every command in ``names``."""
-        table = self.service.server.commands.commands
-        missing = [name for name in names if name.encode() not in table]
-        if missing:
-            raise SkipTest(f"pyredisd does not implement {', '.join(missing)} yet")
-
     @inlineCallbacks
     def test_strings_and_expiry(self) -> Any:
         """SET/GET/INCR/EXPIRE/TTL/DELETE/EXISTS behave as in Redis."""
-        self.require("ttl", "exists")
         r = self.client()
 
         def scenario() -> list[object]:

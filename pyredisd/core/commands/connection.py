@@ -51,6 +51,7 @@ def cmd_reset(c: Client, argv: Argv) -> Reply:
     # cf. clearClientConnectionState: the modes go too; lib-name and lib-ver stay.
     c.no_evict = False
     c.no_touch = False
+    c.server.discard_transaction(c)  # MULTI queue and WATCHes
     if c.monitor:
         c.server.remove_monitor(c)
     if c.reply_mode != "on":
