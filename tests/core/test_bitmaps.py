@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 from pyredisd.core import errors
-from pyredisd.core.commands import bitmaps
-from pyredisd.core.commands.spec import CommandGroup
-from pyredisd.core.commands.table import CommandTable
 from pyredisd.core.replies import OK
 from tests.core.test_commands import CommandTestCase, err
 
@@ -15,11 +12,6 @@ class BitmapTestCase(CommandTestCase):
 
     def setUp(self) -> None:
         super().setUp()
-        server = self.server
-        if b"setbit" not in server.commands.commands:
-            existing = [command.spec for command in server.commands.all_commands()]
-            server.commands = CommandTable.build(CommandGroup("existing", existing), bitmaps.GROUP)
-            server._lookup = server.commands.commands.get
         self.client.db.set(b"h", {b"f": b"v"})
 
 

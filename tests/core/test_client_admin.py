@@ -8,15 +8,6 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from pyredisd.core import errors
 from pyredisd.core.clients import Client
-from pyredisd.core.commands import (
-    client_admin,
-    connection,
-    generic,
-    introspection,
-    server_cmds,
-    strings,
-)
-from pyredisd.core.commands.table import CommandTable
 from pyredisd.core.replies import OK, ErrorReply, Reply, Status, Verbatim
 from pyredisd.core.server import Server
 
@@ -27,28 +18,6 @@ FIELDS = (
     "argv-mem multi-mem rbs rbp obl oll omem tot-mem events cmd user redir resp "
     "lib-name lib-ver tot-net-in tot-net-out tot-cmds"
 )
-
-
-def with_client_admin(server: Server) -> Server:
-    """Make sure ``server``'s command table includes :mod:`client_admin`'s group.
-
-    While the group is not in ``Server``'s default list, the table is rebuilt after
-    construction: ``server.commands`` and the dispatcher's cached ``_lookup`` are replaced.
-    Once it is, this leaves the server alone.
-    """
-    client = server.commands.get(b"client")
-    if client is not None and b"kill" in (client.subcommands or {}):
-        return server
-    server.commands = CommandTable.build(
-        connection.GROUP,
-        client_admin.GROUP,
-        server_cmds.GROUP,
-        introspection.GROUP,
-        generic.GROUP,
-        strings.GROUP,
-    )
-    server._lookup = server.commands.commands.get
-    return server
 
 
 class FakePeer:
@@ -82,7 +51,7 @@ class ClientAdminTestCase(SynchronousTestCase):
     def setUp(self) -> None:
         self.clock = task.Clock()
         self.clock.advance(START)
-        self.server = with_client_admin(Server(clock=self.clock))
+        self.server = Server(clock=self.clock)
         self.peers = [FakePeer() for _ in range(3)]
         self.me, self.other, self.third = (
             self.server.new_client(peer, addr=f"127.0.0.1:{5000 + n}", laddr="127.0.0.1:6379")

@@ -8,7 +8,6 @@ from collections import deque
 from twisted.trial.unittest import SynchronousTestCase
 
 from pyredisd.core import errors
-from pyredisd.core.commands import sort
 from pyredisd.core.commands.generic import (
     ScanIndex,
     copy_value,
@@ -17,8 +16,6 @@ from pyredisd.core.commands.generic import (
     type_name,
 )
 from pyredisd.core.commands.sort import strtod_score
-from pyredisd.core.commands.spec import CommandGroup
-from pyredisd.core.commands.table import CommandTable
 from pyredisd.core.glob import stringmatch
 from pyredisd.core.replies import OK, Reply, Status
 from pyredisd.core.zset import ZSet
@@ -581,11 +578,6 @@ class SortTests(CommandTestCase):
 
     def setUp(self) -> None:
         super().setUp()
-        server = self.server
-        if b"sort" not in server.commands.commands:
-            existing = [command.spec for command in server.commands.all_commands()]
-            server.commands = CommandTable.build(CommandGroup("existing", existing), sort.GROUP)
-            server._lookup = server.commands.commands.get
         db = self.client.db
         db.set(b"l", deque([b"3", b"1", b"2", b"10"]))
         db.set(b"words", deque([b"b", b"a", b"c"]))

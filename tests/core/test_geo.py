@@ -9,16 +9,8 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from pyredisd.core import errors, geohash
 from pyredisd.core.commands import (
-    connection,
-    generic,
     geo,
-    introspection,
-    server_cmds,
-    sets,
-    sorted_sets,
-    strings,
 )
-from pyredisd.core.commands.table import CommandTable
 from pyredisd.core.config import Config
 from pyredisd.core.geohash import Hash, Shape
 from pyredisd.core.replies import Reply
@@ -164,17 +156,6 @@ class GeoCommandTestCase(SynchronousTestCase):
         clock = task.Clock()
         clock.advance(1_700_000_000)
         self.server = Server(Config.defaults(), clock=clock)
-        self.server.commands = CommandTable.build(
-            connection.GROUP,
-            server_cmds.GROUP,
-            introspection.GROUP,
-            generic.GROUP,
-            strings.GROUP,
-            sets.GROUP,
-            sorted_sets.GROUP,
-            geo.GROUP,
-        )
-        self.server._lookup = self.server.commands.commands.get
         self.client = self.server.new_client()
 
     def call(self, *args: Arg, resp: int = 2) -> bytes:

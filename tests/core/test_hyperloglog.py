@@ -11,23 +11,8 @@ from collections import deque
 from twisted.trial.unittest import SynchronousTestCase
 
 from pyredisd.core import errors, hll
-from pyredisd.core.commands import hyperloglog
-from pyredisd.core.commands.table import CommandTable
 from pyredisd.core.replies import OK, Status
-from pyredisd.core.server import Server
 from tests.core.test_commands import CommandTestCase, err
-
-
-def add_hyperloglog_commands(server: Server) -> Server:
-    """Bind the HyperLogLog group into ``server``'s table, keeping every command it has (a
-    no-op once server.py registers it with ``hyperloglog.GROUP`` in its build list)."""
-    if b"pfadd" not in server.commands.commands:
-        commands = dict(server.commands.commands)
-        commands.update(CommandTable.build(hyperloglog.GROUP).commands)
-        server.commands = CommandTable(commands)
-        server._lookup = server.commands.commands.get
-    return server
-
 
 # PFADD h a b c on redis-server: registers 8436=1, 12711=2, 15780=1, cache invalid.
 ABC = b"HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80`\xf3\x80P\xb1\x84K\xfb\x80BZ"
@@ -180,7 +165,6 @@ class CommandTests(CommandTestCase):
 
     def setUp(self) -> None:
         super().setUp()
-        add_hyperloglog_commands(self.server)
 
     def dirty(self) -> int:
         return self.server.keyspace_stats.dirty

@@ -10,24 +10,11 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from pyredisd.core import errors, resp
 from pyredisd.core.clients import Client
-from pyredisd.core.commands import hashes, lists
-from pyredisd.core.commands.table import CommandTable
 from pyredisd.core.config import Config
 from pyredisd.core.replies import NULL_ARRAY, OK, ErrorReply, Reply
 from pyredisd.core.server import Server
 
 START = 1_700_000_000.25
-
-
-def add_list_and_hash_commands(server: Server) -> Server:
-    """Bind the list and hash groups into ``server``'s table, keeping every command it has
-    (a no-op once server.py registers them itself)."""
-    if b"lpush" not in server.commands.commands:
-        commands = dict(server.commands.commands)
-        commands.update(CommandTable.build(lists.GROUP, hashes.GROUP).commands)
-        server.commands = CommandTable(commands)
-        server._lookup = server.commands.commands.get
-    return server
 
 
 def err(message: str) -> ErrorReply:
@@ -46,7 +33,7 @@ class FamilyTestCase(SynchronousTestCase):
     def setUp(self) -> None:
         self.clock = task.Clock()
         self.clock.advance(START)
-        self.server = add_list_and_hash_commands(Server(Config.defaults(), clock=self.clock))
+        self.server = Server(Config.defaults(), clock=self.clock)
         self.client = self.server.new_client()
 
     def call(self, *args: bytes | str | int, client: Client | None = None) -> Reply:

@@ -7,16 +7,6 @@ from twisted.internet import task
 from twisted.trial.unittest import SynchronousTestCase
 
 from pyredisd.core import errors
-from pyredisd.core.commands import (
-    connection,
-    generic,
-    introspection,
-    server_cmds,
-    sets,
-    sorted_sets,
-    strings,
-)
-from pyredisd.core.commands.table import CommandTable
 from pyredisd.core.config import Config
 from pyredisd.core.replies import Reply, SetReply
 from pyredisd.core.resp import encode
@@ -56,29 +46,13 @@ NULL3 = b"_\r\n"
 EMPTY = b"*0\r\n"
 
 
-def build_server(clock: task.Clock) -> Server:
-    """A server whose table holds the existing groups plus sets and sorted sets."""
-    server = Server(Config.defaults(), clock=clock)
-    server.commands = CommandTable.build(
-        connection.GROUP,
-        server_cmds.GROUP,
-        introspection.GROUP,
-        generic.GROUP,
-        strings.GROUP,
-        sets.GROUP,
-        sorted_sets.GROUP,
-    )
-    server._lookup = server.commands.commands.get
-    return server
-
-
 class FamilyTestCase(SynchronousTestCase):
     """A server on a ``task.Clock`` with one client; ``call`` returns encoded bytes."""
 
     def setUp(self) -> None:
         self.clock = task.Clock()
         self.clock.advance(1_700_000_000)
-        self.server = build_server(self.clock)
+        self.server = Server(Config.defaults(), clock=self.clock)
         self.client = self.server.new_client()
 
     def execute(self, *args: Arg, resp: int = 2) -> Reply:

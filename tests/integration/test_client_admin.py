@@ -16,7 +16,7 @@ from twisted.trial.unittest import SynchronousTestCase, TestCase
 from pyredisd.core.resp import ENCODERS
 from pyredisd.core.server import Server
 from pyredisd.net.service import RedisService
-from tests.core.test_client_admin import FIELDS, with_client_admin
+from tests.core.test_client_admin import FIELDS
 from tests.helpers import config_with, start_service
 from tests.integration.realredis import ServerProcess, require_redis_server
 
@@ -52,7 +52,6 @@ class RESP2Tests(TestCase):
     def setUp(self) -> Any:  # type: ignore[override]  # trial waits for a Deferred setUp
         """Start a server on a free 127.0.0.1 port with the CLIENT admin commands."""
         self.service = yield start_service(self, config_with(port=0))
-        with_client_admin(self.service.server)
         self.port = self.service.server.ports[0]
 
     def client(self, **kwargs: Any) -> redis.Redis:
@@ -267,7 +266,7 @@ class CompareWithRedisTests(SynchronousTestCase):
         redis_server = ServerProcess.redis(require_redis_server(self))
         redis_server.start()
         self.addCleanup(redis_server.stop)
-        server = with_client_admin(Server(clock=task.Clock()))
+        server = Server(clock=task.Clock())
         client = server.new_client(addr="127.0.0.1:1", laddr="127.0.0.1:2")
         encode = ENCODERS[2].by_type
         for request in SAME_AS_REDIS:

@@ -17,7 +17,6 @@ Without redis-server the tests skip, unless ``PYREDISD_REQUIRE_REDIS=1``.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -26,15 +25,8 @@ from hypothesis import strategies as st
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from pyredisd.core import errors
-from pyredisd.core.commands import bitmaps, sort
-from pyredisd.core.commands.spec import CommandGroup
-from pyredisd.core.commands.table import CommandTable
-from pyredisd.core.errors import CommandError
-from pyredisd.core.replies import Reply
 from pyredisd.core.resp import encode
 from pyredisd.core.server import Server
-from pyredisd.core.zset import ZSet
 from tests.integration.realredis import (
     RespConnection,
     ServerProcess,
@@ -43,7 +35,7 @@ from tests.integration.realredis import (
 )
 
 if TYPE_CHECKING:
-    from pyredisd.core.clients import Client
+    pass
 
 Request = Sequence[bytes | str | int]
 _UNORDERED = {"KEYS"}
@@ -58,72 +50,6 @@ REDIS_70_DIFFERENCES = {
 
 # Stand-ins for LPUSH and HSET, bound only while the server lacks them: the corpus needs a
 # key of another type to check WRONGTYPE replies.
-_FIXTURES = CommandGroup("fixtures")
-
-
-@_FIXTURES.command("lpush", -3)
-def _lpush(c: Client, argv: list[bytes]) -> Reply:
-    """LPUSH stand-in."""
-    items = c.db.lookup(argv[1], c.server.now_ms)
-    if items is None:
-        items = deque()
-        c.db.set(argv[1], items)
-    if not isinstance(items, deque):
-        raise CommandError(errors.WRONGTYPE)
-    items.extendleft(argv[2:])
-    return len(items)
-
-
-@_FIXTURES.command("rpush", -3)
-def _rpush(c: Client, argv: list[bytes]) -> Reply:
-    """RPUSH stand-in."""
-    items = c.db.lookup(argv[1], c.server.now_ms)
-    if items is None:
-        items = deque()
-        c.db.set(argv[1], items)
-    items.extend(argv[2:])
-    return len(items)
-
-
-@_FIXTURES.command("hset", -4)
-def _hset(c: Client, argv: list[bytes]) -> Reply:
-    """HSET stand-in (new hash)."""
-    c.db.set(argv[1], dict(zip(argv[2::2], argv[3::2], strict=False)))
-    return len(argv[2:]) // 2
-
-
-@_FIXTURES.command("sadd", -3)
-def _sadd(c: Client, argv: list[bytes]) -> Reply:
-    """SADD stand-in (new set)."""
-    c.db.set(argv[1], set(argv[2:]))
-    return len(set(argv[2:]))
-
-
-@_FIXTURES.command("zadd", -4)
-def _zadd(c: Client, argv: list[bytes]) -> Reply:
-    """ZADD stand-in (new sorted set)."""
-    scores = {member: float(score) for score, member in zip(argv[2::2], argv[3::2], strict=False)}
-    c.db.set(argv[1], ZSet.from_scores(scores))
-    return len(scores)
-
-
-def with_bitmaps(server: Server) -> Server:
-    """Bind the bitmap group (and the stand-ins) into ``server``'s table where it lacks them."""
-    table = server.commands.commands
-    groups = [
-        CommandGroup("existing", [command.spec for command in server.commands.all_commands()])
-    ]
-    if b"setbit" not in table:
-        groups.append(bitmaps.GROUP)
-    if b"sort" not in table:
-        groups.append(sort.GROUP)
-    missing = [spec for spec in _FIXTURES.specs if spec.name.encode() not in table]
-    groups.append(CommandGroup("fixtures", missing))
-    server.commands = CommandTable.build(*groups)
-    server._lookup = server.commands.commands.get
-    return server
-
-
 def _sorted_array(raw: bytes) -> object:
     """A reply whose order is the dict's (KEYS): parsed, with an array's items sorted."""
     value = parse(raw)
@@ -139,7 +65,7 @@ class Pair:
 
     def __init__(self, redis: RespConnection) -> None:
         self.redis = redis
-        self.server = with_bitmaps(Server())
+        self.server = Server()
         self.client = self.server.new_client()
 
     def replies(self, request: Request) -> tuple[bytes, bytes]:

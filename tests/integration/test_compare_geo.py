@@ -17,17 +17,6 @@ from twisted.internet import threads
 from twisted.internet.defer import inlineCallbacks
 from twisted.trial.unittest import TestCase
 
-from pyredisd.core.commands import (
-    connection,
-    generic,
-    geo,
-    introspection,
-    server_cmds,
-    sets,
-    sorted_sets,
-    strings,
-)
-from pyredisd.core.commands.table import CommandTable
 from pyredisd.net.service import RedisService
 from tests.helpers import config_with, start_service
 from tests.integration.realredis import (
@@ -514,19 +503,7 @@ class CompareGeoTestCase(TestCase):
         yield threads.deferToThread(self.redis.start)
         self.addCleanup(self.redis.stop)
         self.service = yield start_service(self, config_with(port=0))
-        server = self.service.server
-        server.commands = CommandTable.build(
-            connection.GROUP,
-            server_cmds.GROUP,
-            introspection.GROUP,
-            generic.GROUP,
-            strings.GROUP,
-            sets.GROUP,
-            sorted_sets.GROUP,
-            geo.GROUP,
-        )
-        server._lookup = server.commands.commands.get
-        self.port = server.ports[0]
+        self.port = self.service.server.ports[0]
 
     def run_cases(self, cases: Sequence[Case], protocol: int) -> list[str]:
         """Each case on a fresh, flushed connection pair (blocking: call from a thread)."""

@@ -23,7 +23,6 @@ from twisted.trial.unittest import TestCase
 
 from pyredisd.core import hll
 from pyredisd.core.commands import hyperloglog
-from tests.core.test_hyperloglog import add_hyperloglog_commands
 from tests.helpers import config_with, start_service
 from tests.integration.realredis import ServerProcess, require_redis_server
 from tests.integration.test_command_docs import _hints
@@ -257,7 +256,6 @@ class CompareTestCase(TestCase):
         self.redis.start()
         self.addCleanup(self.redis.stop)
         service = yield start_service(self, config_with(port=0))
-        add_hyperloglog_commands(service.server)
         self.pair = Pair(self.redis.port, service.server.ports[0])
         self.addCleanup(self.pair.close)
 

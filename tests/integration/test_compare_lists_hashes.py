@@ -25,7 +25,6 @@ from twisted.internet.defer import inlineCallbacks
 from twisted.trial.unittest import TestCase
 
 from pyredisd.core.commands import hashes, lists
-from tests.core.test_lists import add_list_and_hash_commands
 from tests.helpers import config_with, start_service
 from tests.integration.realredis import (
     RespConnection,
@@ -572,7 +571,6 @@ class CompareTestCase(TestCase):
         self.redis.start()
         self.addCleanup(self.redis.stop)
         service = yield start_service(self, config_with(port=0))
-        add_list_and_hash_commands(service.server)
         self.pair = Pair(self.redis.port, service.server.ports[0])
         self.addCleanup(self.pair.close)
 

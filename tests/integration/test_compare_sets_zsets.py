@@ -24,16 +24,6 @@ from twisted.internet import threads
 from twisted.internet.defer import inlineCallbacks
 from twisted.trial.unittest import TestCase
 
-from pyredisd.core.commands import (
-    connection,
-    generic,
-    introspection,
-    server_cmds,
-    sets,
-    sorted_sets,
-    strings,
-)
-from pyredisd.core.commands.table import CommandTable
 from pyredisd.net.service import RedisService
 from tests.helpers import config_with, start_service
 from tests.integration.realredis import (
@@ -96,18 +86,7 @@ class CompareSetsTestCase(TestCase):
         yield threads.deferToThread(self.redis.start)
         self.addCleanup(self.redis.stop)
         self.service = yield start_service(self, config_with(port=0))
-        server = self.service.server
-        server.commands = CommandTable.build(
-            connection.GROUP,
-            server_cmds.GROUP,
-            introspection.GROUP,
-            generic.GROUP,
-            strings.GROUP,
-            sets.GROUP,
-            sorted_sets.GROUP,
-        )
-        server._lookup = server.commands.commands.get
-        self.port = server.ports[0]
+        self.port = self.service.server.ports[0]
 
     def connections(self, protocol: int = 2) -> tuple[RespConnection, RespConnection]:
         """(redis, pyredisd) connections, flushed, in ``protocol``; closed at cleanup. Blocking:
