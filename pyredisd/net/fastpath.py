@@ -14,7 +14,10 @@ stock Twisted behaviour when the internals it relies on are not there.
    A plain read event on a server connection is read and delivered directly (see
    ``_lean_do_poll``).
 
-Both read private attributes (``dataBuffer``, ``_tempDataBuffer``, ``_poller``, ``_selectables``)
+3. **Close now, orderly** (:func:`close_now`): drop unsent bytes and send a FIN, as Redis does
+   when it frees a client, where ``abortConnection`` would reset the peer.
+
+All read private attributes (``dataBuffer``, ``_tempDataBuffer``, ``_poller``, ``_selectables``)
 that Twisted has kept stable for many releases; :func:`supported` checks them first.
 """
 
@@ -27,7 +30,9 @@ from collections.abc import Callable
 from typing import Any
 
 from twisted.internet import tcp, unix
+from twisted.internet.error import ConnectionDone
 from twisted.python import log
+from twisted.python.failure import Failure
 
 Writer = Callable[[bytes], None]
 _EPOLLIN = select.EPOLLIN
@@ -130,3 +135,23 @@ def install_lean_dispatch(reactor: Any) -> bool:
     reactor.doPoll = lean
     reactor.doIteration = lean
     return True
+
+
+def close_now(transport: Any) -> None:
+    """Close at once, dropping anything unsent, with an orderly FIN, as Redis's ``close()`` of
+    a killed, idle or over-limit client does. ``abortConnection`` resets the peer instead (it
+    closes with SO_LINGER 0), and ``loseConnection`` would wait for writability, which a peer
+    that stopped reading never gives. This is ``abortConnection`` with ``ConnectionDone`` as the
+    reason, which ``tcp.Connection.connectionLost`` closes orderly. Other transports abort."""
+    if not isinstance(transport, tcp.Connection) or not hasattr(transport, "_aborting"):
+        transport.abortConnection()
+        return
+    conn: Any = transport  # reaching into Twisted's private state, as abortConnection does
+    if conn.disconnected or conn._aborting:
+        return
+    conn._aborting = True
+    conn.stopReading()
+    conn.stopWriting()
+    conn.doRead = lambda *args, **kwargs: None
+    conn.doWrite = lambda *args, **kwargs: None
+    conn.reactor.callLater(0, conn.connectionLost, Failure(ConnectionDone()))

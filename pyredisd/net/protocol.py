@@ -42,7 +42,7 @@ from pyredisd.core.peer import DROP_IDLE
 from pyredisd.core.replies import NoReply, Reply
 from pyredisd.core.request import RequestParser
 from pyredisd.core.resp import ENCODERS, encode_error
-from pyredisd.net.fastpath import Writer, make_writer
+from pyredisd.net.fastpath import Writer, close_now, make_writer
 
 if TYPE_CHECKING:
     from pyredisd.core.clients import Client
@@ -330,7 +330,7 @@ class RedisProtocol(Protocol):
         self._closing = True
         self._discard()
         if self.transport is not None:
-            self.transport.abortConnection()  # type: ignore[attr-defined]
+            close_now(self.transport)
 
     def push(self, data: bytes) -> None:
         client = self.client

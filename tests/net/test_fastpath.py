@@ -12,7 +12,7 @@ from twisted.internet.testing import MemoryReactor, StringTransport
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
-from pyredisd.net.fastpath import install_lean_dispatch, make_writer, supported
+from pyredisd.net.fastpath import close_now, install_lean_dispatch, make_writer, supported
 
 
 def _connection(test: SynchronousTestCase) -> tuple[tcp.Connection, socket.socket]:
@@ -151,3 +151,36 @@ class _FakePort:
 
     def getHost(self) -> object:
         return None
+
+
+class CloseNowTests(SynchronousTestCase):
+    """close_now: at once, unsent data dropped, and an orderly close (no reset)."""
+
+    def test_peer_sees_end_of_stream_not_reset(self) -> None:
+        """Even with unsent bytes queued, the peer reads a clean end of stream."""
+        lost: list[Failure] = []
+
+        class Recorder(Protocol):
+            def connectionLost(self, reason: Failure = Failure(ConnectionDone())) -> None:  # noqa: B008
+                lost.append(reason)
+
+        reactor = epollreactor.EPollReactor()
+        self.addCleanup(reactor._poller.close)
+        ours, theirs = socket.socketpair()
+        ours.setblocking(False)
+        theirs.settimeout(5)
+        self.addCleanup(theirs.close)
+        port: Any = _FakePort()
+        connection = tcp.Server(ours, Recorder(), ("127.0.0.1", 1), port, 1, reactor)
+        connection.write(b"never sent")
+        close_now(connection)
+        reactor.runUntilCurrent()
+        self.assertEqual(len(lost), 1)
+        self.assertTrue(lost[0].check(ConnectionDone))
+        self.assertEqual(theirs.recv(100), b"")
+
+    def test_other_transports_are_aborted(self) -> None:
+        """A transport that is not a Twisted TCP connection gets abortConnection."""
+        transport = StringTransport()
+        close_now(transport)
+        self.assertTrue(transport.disconnecting)
