@@ -189,7 +189,7 @@ class Client:
         """Whole seconds since the last command."""
         return int(now) - int(self.last_interaction)
 
-    def info_line(self, now: float) -> str:
+    def info_line(self, now: float, running: list[bytes] | None = None) -> str:
         """This client's CLIENT LIST / CLIENT INFO line: Redis 7.4's fields in its order, then
         ``tot-net-in tot-net-out tot-cmds`` (Redis 8 and Valkey 8 have those too).
 
@@ -197,9 +197,12 @@ class Client:
         preallocated query buffer (``qbuf-free=0``) and no fixed-size reply buffer (``rbs=0
         rbp=0``); replies wait in the outbox, which ``obl``/``oll``/``omem`` measure.
         ``tot-mem`` sums the buffers it knows of; the Python object itself is not counted.
-        ``multi-mem`` is the size of the queued commands' arguments, like ``argv-mem``.
+        ``multi-mem`` is the size of the queued commands' arguments, like ``argv-mem``;
+        ``argv-mem`` adds ``running``, the arguments of the command this client is running
+        (CLIENT LIST/INFO pass their own), as Redis counts the parsed argv of the caller.
         """
         qbuf = self.qbuf()
+        argv_mem = self.argv_mem + (sum(map(len, running)) if running else 0)
         obl = self.obl()
         omem = self.omem()
         cmd = self.last_cmd.fullname if self.last_cmd is not None else "NULL"
@@ -211,9 +214,9 @@ class Client:
             f"age={self.age(now)} idle={self.idle(now)} "
             f"flags={self.flags()} db={self.db.id} sub={sub} psub={psub} ssub={ssub} "
             f"multi={-1 if multi is None else len(multi)} watch={len(self.watched)} "
-            f"qbuf={qbuf} qbuf-free=0 argv-mem={self.argv_mem} multi-mem={self.multi_mem} "
+            f"qbuf={qbuf} qbuf-free=0 argv-mem={argv_mem} multi-mem={self.multi_mem} "
             f"rbs=0 rbp=0 obl={obl} oll={self.oll()} omem={omem} "
-            f"tot-mem={qbuf + self.argv_mem + self.multi_mem + obl + omem} "
+            f"tot-mem={qbuf + argv_mem + self.multi_mem + obl + omem} "
             f"events={self.events()} cmd={cmd} user={self.user} redir=-1 resp={self.resp} "
             f"lib-name={self.lib_name.decode('utf-8', 'replace')} "
             f"lib-ver={self.lib_ver.decode('utf-8', 'replace')} "

@@ -328,3 +328,19 @@ class ModeTests(ClientAdminTestCase):
         self.assertEqual(
             sorted(kill.flags.names()), ["admin", "loading", "noscript", "sentinel", "stale"]
         )
+
+
+class ArgvMemTests(SynchronousTestCase):
+    def test_caller_counts_its_running_command(self) -> None:
+        """argv-mem of the caller is its running command's argument bytes (Redis: 10 for
+        ``CLIENT INFO``); other idle clients show 0."""
+        server = Server(clock=task.Clock())
+        caller, other = server.new_client(), server.new_client()
+        info = server.execute(caller, [b"CLIENT", b"INFO"])
+        assert isinstance(info, Verbatim)
+        self.assertIn(b" argv-mem=10 ", info.data)
+        listing = server.execute(caller, [b"CLIENT", b"LIST"])
+        assert isinstance(listing, Verbatim)
+        lines = listing.data.decode().splitlines()
+        self.assertIn(" argv-mem=10 ", next(line for line in lines if f"id={caller.id} " in line))
+        self.assertIn(" argv-mem=0 ", next(line for line in lines if f"id={other.id} " in line))

@@ -69,7 +69,8 @@ def cmd_client_list(c: Client, argv: Argv) -> Reply:
         selected = parse_filters(argv, 2, kill=False, databases=len(server.dbs))
         clients = selected.select(clients, c, server.now)
     now = server.now
-    return Verbatim("".join(client.info_line(now) + "\n" for client in clients).encode())
+    lines = (client.info_line(now, argv if client is c else None) + "\n" for client in clients)
+    return Verbatim("".join(lines).encode())
 
 
 @GROUP.command(

@@ -232,4 +232,4 @@ def cmd_client_setinfo(c: Client, argv: Argv) -> Reply:
 @GROUP.command("info", 2, _CLIENT, container="client", since="6.2.0")
 def cmd_client_info(c: Client, argv: Argv) -> Reply:
     """Returns information about the connection."""
-    return Verbatim((c.info_line(c.server.now) + "\n").encode())
+    return Verbatim((c.info_line(c.server.now, argv) + "\n").encode())
