@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyredisd.core import watch
+from pyredisd.core import notify, watch
 from pyredisd.core.errors import WRONGTYPE, CommandError
+from pyredisd.core.events import KeyEvents
 
 
 class Database:
@@ -21,6 +22,7 @@ class Database:
         "_sweep",
         "avg_ttl",
         "data",
+        "events",
         "expires",
         "id",
         "scan_index",
@@ -28,8 +30,9 @@ class Database:
         "watched",
     )
 
-    def __init__(self, index: int, stats: KeyspaceStats) -> None:
+    def __init__(self, index: int, stats: KeyspaceStats, events: KeyEvents | None = None) -> None:
         self.id = index
+        self.events = events if events is not None else KeyEvents()
         self.data: dict[bytes, Any] = {}
         self.expires: dict[bytes, int] = {}
         self.stats = stats
@@ -37,7 +40,7 @@ class Database:
         self.scan_index: Any = None  # SCAN's snapshot of the keys (commands.generic.ScanIndex)
         self._sweep: list[bytes] = []
         # WATCH: key -> {client id: WatchedKey} (pyredisd.core.watch). While it is not empty
-        # the database is a WatchedDatabase, whose writes touch the watched keys.
+        # (or anything else listens, KeyEvents.wants) the database is a HookedDatabase.
         self.watched: dict[bytes, dict[int, watch.WatchedKey]] = {}
         self._cursor = 0
 
@@ -98,15 +101,19 @@ class Database:
     def modified(self, key: bytes, changes: int = 1) -> None:
         """A value was changed in place (LPUSH on an existing list, HSET, ...). Every write
         path reports here or through set/delete: it counts Redis's ``dirty``
-        (rdb_changes_since_last_save); while keys are WATCHed, :class:`WatchedDatabase`
-        touches them here (keyspace notifications will hook in here too)."""
+        (rdb_changes_since_last_save); while something listens, :class:`HookedDatabase`
+        reports the change to :class:`KeyEvents` (WATCH, tracking, blocked clients)."""
         self.stats.dirty += changes
 
-    def set_watched(self, watched: bool) -> None:
-        """Switch the write paths that touch WATCHed keys on or off: the class becomes
-        :class:`WatchedDatabase` while any key is watched, so unwatched databases (the common
-        case) pay nothing per write."""
-        self.__class__ = WatchedDatabase if watched else Database
+    def notify(self, cls: int, event: str, key: bytes) -> None:
+        """A write command's keyspace notification (``notifyKeyspaceEvent``): nothing unless
+        the database is hooked."""
+
+    def refresh_hooks(self) -> None:
+        """Switch the reporting write paths on or off: the class becomes
+        :class:`HookedDatabase` while :meth:`KeyEvents.wants` it, so databases nobody listens
+        to (the common case) pay nothing per write."""
+        self.__class__ = HookedDatabase if self.events.wants(self) else Database
 
     def set_expire(self, key: bytes, deadline_ms: int) -> None:
         """Give an existing key an absolute deadline in milliseconds."""
@@ -176,30 +183,37 @@ class Database:
         return removed
 
 
-class WatchedDatabase(Database):
-    """A database with WATCHed keys: every write also touches them (``signalModifiedKey`` ->
-    ``touchWatchedKey``). FLUSHDB and SWAPDB check ``watched`` themselves (the other database
-    of a SWAPDB may be the watched one)."""
+class HookedDatabase(Database):
+    """A database something listens to: every write is reported to :class:`KeyEvents`
+    (``signalModifiedKey``, ``dbAdd``, ``notifyKeyspaceEvent``). FLUSHDB and SWAPDB check
+    ``watched`` themselves (the other database of a SWAPDB may be the watched one)."""
 
     __slots__ = ()
 
     def set(self, key: bytes, value: Any, keep_ttl: bool = False) -> None:
+        created = key not in self.data
         Database.set(self, key, value, keep_ttl)
-        watch.touch(self, key)
+        self.events.changed(self, key)
+        if created:
+            self.events.added(self, key)
 
     def delete(self, key: bytes) -> bool:
         if not Database.delete(self, key):
             return False
-        watch.touch(self, key)
+        self.events.changed(self, key)
         return True
 
     def modified(self, key: bytes, changes: int = 1) -> None:
         Database.modified(self, key, changes)
-        watch.touch(self, key)
+        self.events.changed(self, key)
+
+    def notify(self, cls: int, event: str, key: bytes) -> None:
+        self.events.notify(self, cls, event, key)
 
     def _expire(self, key: bytes) -> None:
         Database._expire(self, key)
-        watch.touch(self, key)
+        self.events.notify(self, notify.EXPIRED, "expired", key)
+        self.events.changed(self, key)
 
 
 class KeyspaceStats:

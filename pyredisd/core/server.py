@@ -40,6 +40,7 @@ from pyredisd.core.commands.spec import CmdFlag
 from pyredisd.core.commands.table import Command, CommandTable
 from pyredisd.core.config import Config
 from pyredisd.core.errors import CommandError
+from pyredisd.core.events import KeyEvents
 from pyredisd.core.keyspace import Database, KeyspaceStats
 from pyredisd.core.peer import DROP_IDLE, DROP_OUTPUT_LIMIT
 from pyredisd.core.pubsub import PubSub
@@ -156,7 +157,10 @@ class Server:
         self.timer = timer
         self.sleep = sleep
         self.keyspace_stats = KeyspaceStats()
-        self.dbs = [Database(i, self.keyspace_stats) for i in range(self.config["databases"])]
+        self.events = KeyEvents()
+        self.dbs = [
+            Database(i, self.keyspace_stats, self.events) for i in range(self.config["databases"])
+        ]
         self.clients = ClientRegistry()
         self.commands = CommandTable.build(
             connection.GROUP,

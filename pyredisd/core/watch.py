@@ -18,7 +18,7 @@ Redis 7.4's rules, followed here:
   (``isWatchedKeyExpired``).
 
 The keyspace calls :func:`touch` only while its ``watched`` dict is not empty: the database is
-then a ``WatchedDatabase``, whose write methods touch (``Database.set_watched``), so writes to
+then a ``HookedDatabase``, whose write methods touch (``Database.refresh_hooks``), so writes to
 unwatched databases pay nothing. FLUSHDB and SWAPDB call :func:`touch_all` after one test.
 """
 
@@ -56,11 +56,11 @@ def watch(client: Client, db: Database, key: bytes) -> None:
         return
     entry = WatchedKey(client, db, key, _is_expired(db, key, client.server.now_ms))
     client.watched[ident] = entry
-    if not db.watched:
-        db.set_watched(True)
     watchers = db.watched.get(key)
     if watchers is None:
         db.watched[key] = {client.id: entry}
+        if len(db.watched) == 1:
+            db.refresh_hooks()
     else:
         watchers[client.id] = entry
 
@@ -78,7 +78,7 @@ def unwatch_all(client: Client) -> None:
             if not watchers:
                 del index[entry.key]
                 if not index:
-                    entry.db.set_watched(False)
+                    entry.db.refresh_hooks()
     client.watched = {}
 
 

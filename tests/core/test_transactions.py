@@ -10,7 +10,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from pyredisd.core import errors
 from pyredisd.core.clients import Client
 from pyredisd.core.info import info_text
-from pyredisd.core.keyspace import Database, WatchedDatabase
+from pyredisd.core.keyspace import Database, HookedDatabase
 from pyredisd.core.replies import NULL_ARRAY, OK, PONG, QUEUED, ErrorReply, Reply, Verbatim
 from pyredisd.core.resp import encode
 from pyredisd.core.server import Server
@@ -391,9 +391,9 @@ class WatchTests(TxTestCase):
         db = self.server.dbs[0]
         self.call(self.a, "WATCH", "k")
         self.call(self.b, "WATCH", "k", "j")
-        self.assertIs(type(db), WatchedDatabase)
+        self.assertIs(type(db), HookedDatabase)
         self.call(self.a, "UNWATCH")
-        self.assertIs(type(db), WatchedDatabase)
+        self.assertIs(type(db), HookedDatabase)
         self.call(self.b, "UNWATCH")
         self.assertIs(type(db), Database)
         self.assertIs(type(self.server.dbs[1]), Database)
