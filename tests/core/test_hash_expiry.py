@@ -143,7 +143,7 @@ class HexpireTests(HashTTLTestCase):
                  err(errors.INVALID_EXPIRE.format("hpexpire"))),
                 (("HPEXPIREAT", "h", MAX_DEADLINE_MS + 1, "FIELDS", 1, "f"),
                  err(errors.INVALID_EXPIRE.format("hpexpireat"))),
-                (("HPEXPIRE", "h", 1000, "NX", 0, "f1", "f2", "f3"), err(errors.HFE_FIELDS_MISSING)),
+                (("HPEXPIRE", "h", 1000, "NX", 0, "f1", "f2"), err(errors.HFE_FIELDS_MISSING)),
                 (("HPEXPIRE", "h", 1000, "NX", "FIELDS", 0, "f1"), err(errors.HFE_NUMFIELDS_ZERO)),
                 (("HPEXPIRE", "h", 1000, "FIELDS", "x", "f1"), err(errors.HFE_NUMFIELDS_ZERO)),
                 (("HPEXPIRE", "h", 1000, "NX", "FIELDS", 4, "f1", "f2", "f3"),
@@ -209,7 +209,8 @@ class TTLReadTests(HashTTLTestCase):
         self.call("HSET", "h", "a", "1", "b", "2", "c", "3")
         self.call("HPEXPIRE", "h", 1000, "FIELDS", 2, "a", "c")
         self.notified()
-        self.assertEqual(self.call("HPERSIST", "h", "FIELDS", 4, "a", "b", "x", "c"), [1, -1, -2, 1])
+        reply = self.call("HPERSIST", "h", "FIELDS", 4, "a", "b", "x", "c")
+        self.assertEqual(reply, [1, -1, -2, 1])
         self.assertEqual(self.notified(), [(H, "hpersist", b"h")])
         self.assertEqual(self.call("HTTL", "h", "FIELDS", 1, "a"), [-1])
         self.assertEqual(self.call("HPERSIST", "h", "FIELDS", 1, "a"), [-1])
