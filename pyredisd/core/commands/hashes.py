@@ -294,7 +294,9 @@ def cmd_hincrbyfloat(c: Client, argv: Argv) -> Reply:
 def cmd_hget(c: Client, argv: Argv) -> Reply:
     """Returns the value of a field in a hash."""
     value = read_hash(c, argv[1])
-    return get_field(c, argv[1], value, argv[2]) if value is not None else None
+    if type(value) is dict:
+        return value.get(argv[2])
+    return None if value is None else get_field(c, argv[1], value, argv[2])
 
 
 @GROUP.command(
