@@ -341,3 +341,11 @@ def exec_abort(message: str) -> str:
     and the rejection is quoted (an ``ERR`` reason loses its code, as Redis formats it)."""
     reason = message[4:] if message.startswith("ERR ") else message
     return "EXECABORT Transaction discarded because of: " + reason
+
+
+# -- hash-field expiry (t_hash.c: hexpireGenericCommand, httlGenericCommand, hpersistCommand) --
+HFE_NEGATIVE_EXPIRE = "ERR invalid expire time, must be >= 0"
+HFE_FIELDS_MISSING = "ERR Mandatory argument FIELDS is missing or not at the right position"
+HFE_NUMFIELDS_ZERO = "ERR Parameter `numFields` should be greater than 0"
+HFE_NUMFIELDS_POSITIVE = "ERR Number of fields must be a positive integer"
+HFE_NUMFIELDS_MISMATCH = "ERR The `numfields` parameter must match the number of arguments"

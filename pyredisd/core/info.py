@@ -170,6 +170,7 @@ def _stats(s: Server) -> Fields:
         ("sync_full", 0),
         ("sync_partial_ok", 0),
         ("sync_partial_err", 0),
+        ("expired_subkeys", s.field_expiry.expired),
         ("expired_keys", ks.expired_keys),
         ("evicted_keys", 0),
         ("evicted_clients", 0),
@@ -228,7 +229,11 @@ def _cluster(s: Server) -> Fields:
 
 def _keyspace(s: Server) -> Fields:
     return [
-        (f"db{db.id}", f"keys={len(db)},expires={len(db.expires)},avg_ttl=0,subexpiry=0")
+        (
+            f"db{db.id}",
+            f"keys={len(db)},expires={len(db.expires)},avg_ttl=0,"
+            f"subexpiry={s.field_expiry.hashes_with_ttls(db)}",
+        )
         for db in s.dbs
         if len(db)
     ]

@@ -23,6 +23,7 @@ from pyredisd.core.commands import (
     connection,
     generic,
     geo,
+    hash_expiry,
     hashes,
     hyperloglog,
     introspection,
@@ -41,6 +42,7 @@ from pyredisd.core.commands.table import Command, CommandTable
 from pyredisd.core.config import Config
 from pyredisd.core.errors import CommandError
 from pyredisd.core.events import KeyEvents
+from pyredisd.core.hashttl import FieldExpiry
 from pyredisd.core.keyspace import Database, KeyspaceStats
 from pyredisd.core.peer import DROP_IDLE, DROP_OUTPUT_LIMIT
 from pyredisd.core.pubsub import PubSub
@@ -158,6 +160,7 @@ class Server:
         self.sleep = sleep
         self.keyspace_stats = KeyspaceStats()
         self.events = KeyEvents()
+        self.field_expiry = FieldExpiry()  # hash fields with a TTL (HEXPIRE)
         self.dbs = [
             Database(i, self.keyspace_stats, self.events) for i in range(self.config["databases"])
         ]
@@ -175,6 +178,7 @@ class Server:
             hyperloglog.GROUP,
             lists.GROUP,
             hashes.GROUP,
+            hash_expiry.GROUP,
             sets.GROUP,
             sorted_sets.GROUP,
             sort.GROUP,
@@ -445,6 +449,8 @@ class Server:
         for db in self.dbs if self.pause_mode is None else ():  # a pause stops active expiry
             if db.expires:
                 db.active_expire(now_ms)
+        if self.pause_mode is None:
+            self.field_expiry.cycle(self.dbs, now_ms, self.config["hz"])
         total = self.total_commands()
         last_time, last_count = self.stats.last_ops
         if now > last_time:
@@ -510,6 +516,7 @@ class Server:
         """CONFIG RESETSTAT."""
         self.stats.reset()
         self.keyspace_stats.reset()
+        self.field_expiry.expired = 0
         for command in self.commands.commands.values():
             command.reset_stats()
 

@@ -724,6 +724,7 @@ NEWER_THAN_7_0 = {
         "total_blocking_keys_on_nokey",
     },
     "stats": {
+        "expired_subkeys",  # hash fields expired (7.4)
         "client_query_buffer_limit_disconnections",
         "client_output_buffer_limit_disconnections",
     },

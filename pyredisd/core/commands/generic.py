@@ -179,7 +179,7 @@ def cmd_touch(c: Client, argv: Argv) -> Reply:
 # -- types -------------------------------------------------------------------------------------
 _TYPE_NAMES: dict[type, str] = {bytes: "string", deque: "list", dict: "hash", set: "set"}
 # Families whose class lives in a module of their own are known by the class name.
-_TYPE_NAMES_BY_CLASS = {"ZSet": "zset", "Stream": "stream"}
+_TYPE_NAMES_BY_CLASS = {"ZSet": "zset", "Stream": "stream", "HashEx": "hash"}
 
 
 def type_name(value: Any) -> str:
@@ -234,6 +234,7 @@ def rename_generic(c: Client, argv: Argv, nx: bool) -> bool:
     if deadline is not None:
         db.set_expire(target, deadline)
     db.delete(source)
+    c.server.field_expiry.track(db, target, value)
     return True
 
 
@@ -308,9 +309,11 @@ def cmd_copy(c: Client, argv: Argv) -> Reply:
         if not replace:
             return 0
         target.delete(new_key)
-    target.set(new_key, copy_value(value))
+    duplicate = copy_value(value)
+    target.set(new_key, duplicate)
     if deadline is not None:
         target.set_expire(new_key, deadline)
+    c.server.field_expiry.track(target, new_key, duplicate)
     return 1
 
 
@@ -334,6 +337,7 @@ def cmd_move(c: Client, argv: Argv) -> Reply:
     if deadline is not None:
         target.set_expire(key, deadline)
     source.delete(key)
+    c.server.field_expiry.track(target, key, value)
     return 1
 
 
@@ -626,7 +630,9 @@ def object_encoding(c: Client, value: Any) -> bytes:
     if kind == "hash":
         entries, size = _limit(c, "hash-max-listpack-entries"), _limit(c, "hash-max-listpack-value")
         fits = _small(value, entries, size) and all(len(v) <= size for v in value.values())
-        return b"listpack" if fits else b"hashtable"
+        if not fits:
+            return b"hashtable"
+        return b"listpack" if type(value) is dict else b"listpackex"  # HashEx: field TTLs
     if kind == "set":
         if len(value) <= _limit(c, "set-max-intset-entries") and all(
             string2ll(member) is not None for member in value

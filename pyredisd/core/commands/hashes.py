@@ -1,9 +1,15 @@
-"""Hash commands (``t_hash.c``), without field expiry (HEXPIRE and friends).
+"""Hash commands (``t_hash.c``); HEXPIRE and its family are in
+:mod:`pyredisd.core.commands.hash_expiry`.
 
 A hash is a ``dict[bytes, bytes]``; its insertion order is the order Redis's listpack encoding
 keeps, so HGETALL, HKEYS and HSCAN of a small hash match Redis byte for byte. The rules of
 :mod:`pyredisd.core.commands.lists` apply: WRONGTYPE for other types, an emptied hash is deleted,
-new keys go through ``db.set`` and in-place changes through ``db.modified``.
+new keys go through ``db.set`` and in-place changes through ``db.modified``. Each write reports
+its keyspace notification (``hset``, ``hdel``, ``hincrby``, ...) where Redis does.
+
+A hash that was given field TTLs is a :class:`~pyredisd.core.hashttl.HashEx` (a ``dict``):
+each command has a branch for it, taken only by such hashes, that hides expired fields and
+deletes them on lookup as Redis does (see :mod:`pyredisd.core.hashttl` for the rules).
 
 HINCRBYFLOAT computes in x87 80-bit ``long double`` as Redis does, emulated exactly with
 integers (:mod:`pyredisd.core.longdouble`, shared with INCRBYFLOAT), because its replies show it:
@@ -20,7 +26,7 @@ import random
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from pyredisd.core import errors, longdouble
+from pyredisd.core import errors, longdouble, notify
 from pyredisd.core.commands.args import to_int
 from pyredisd.core.commands.generic import parse_cursor
 from pyredisd.core.commands.lists import store_new
@@ -34,6 +40,7 @@ from pyredisd.core.commands.spec import (
 )
 from pyredisd.core.errors import CommandError
 from pyredisd.core.glob import stringmatch
+from pyredisd.core.hashttl import HashEx
 from pyredisd.core.replies import OK, Map, Reply
 from pyredisd.core.request import string2ll
 from pyredisd.core.scan import scan_batch
@@ -63,7 +70,7 @@ _RANDOM_REPLY_LIMIT = 1 << 22
 def read_hash(c: Client, key: bytes) -> HashValue | None:
     """The hash at ``key`` for a read command (counts a hit or miss), or None."""
     value = c.db.lookup_read(key, c.server.now_ms)
-    if value is not None and type(value) is not dict:
+    if value is not None and type(value) is not dict and type(value) is not HashEx:
         raise CommandError(errors.WRONGTYPE)
     return value
 
@@ -71,9 +78,26 @@ def read_hash(c: Client, key: bytes) -> HashValue | None:
 def write_hash(c: Client, key: bytes) -> HashValue | None:
     """The hash at ``key`` for a write command, or None."""
     value = c.db.lookup(key, c.server.now_ms)
-    if value is not None and type(value) is not dict:
+    if value is not None and type(value) is not dict and type(value) is not HashEx:
         raise CommandError(errors.WRONGTYPE)
     return value
+
+
+def lookup_field(c: Client, key: bytes, value: HashEx, field: bytes) -> bytes | None:
+    """``hashTypeGetValue`` with lazy expiry: the value of ``field``, or None; a field past
+    its deadline is deleted (``hexpired``, and the hash with ``del`` if it was the last)."""
+    found = value.get(field)
+    if found is not None and value.is_expired(field, c.server.now_ms):
+        c.server.field_expiry.delete_fields(c.db, key, value, [field], True)
+        return None
+    return found
+
+
+def get_field(c: Client, key: bytes, value: HashValue, field: bytes) -> bytes | None:
+    """The value of ``field`` in the hash ``value`` stored at ``key`` (SORT's ``->field``)."""
+    if type(value) is HashEx:
+        return lookup_field(c, key, value, field)
+    return value.get(field)
 
 
 def _write_or_create(c: Client, key: bytes, changes: int) -> HashValue:
@@ -95,8 +119,17 @@ def _set_pairs(c: Client, argv: Argv, name: str) -> int:
     pairs = (len(argv) - 2) // 2
     value = _write_or_create(c, argv[1], pairs)
     before = len(value)
-    for index in range(2, len(argv), 2):
-        value[argv[index]] = argv[index + 1]
+    if type(value) is HashEx and value.ttls:
+        ttls = value.ttls
+        for index in range(2, len(argv), 2):
+            if argv[index] in ttls:  # a rewritten field loses its TTL
+                value.persist(argv[index], argv[index + 1])
+            else:
+                value[argv[index]] = argv[index + 1]
+    else:
+        for index in range(2, len(argv), 2):
+            value[argv[index]] = argv[index + 1]
+    c.db.notify(notify.HASH, "hset", argv[1])
     return len(value) - before
 
 
@@ -147,9 +180,10 @@ def cmd_hsetnx(c: Client, argv: Argv) -> Reply:
     """Sets the value of a field in a hash only when the field doesn't exist."""
     key, field = argv[1], argv[2]
     value = write_hash(c, key)
-    if value is not None and field in value:
+    if value is not None and get_field(c, key, value, field) is not None:
         return 0
     _write_or_create(c, key, 1)[field] = argv[3]
+    c.db.notify(notify.HASH, "hset", key)
     return 1
 
 
@@ -170,17 +204,23 @@ def cmd_hdel(c: Client, argv: Argv) -> Reply:
     if value is None:
         return 0
     deleted = 0
+    ttls = value.ttls if type(value) is HashEx else None
     for field in argv[2:]:
         if value.pop(field, None) is not None:
             deleted += 1
+            if ttls:
+                ttls.pop(field, None)
             if not value:
                 break
     if deleted:
         if value:
             c.db.modified(key, deleted)
+            c.db.notify(notify.HASH, "hdel", key)
         else:
             c.db.delete(key)
             c.db.modified(key, deleted - 1)
+            c.db.notify(notify.HASH, "hdel", key)
+            c.db.notify(notify.GENERIC, "del", key)
     return deleted
 
 
@@ -199,15 +239,17 @@ def cmd_hincrby(c: Client, argv: Argv) -> Reply:
     key, field = argv[1], argv[2]
     value = write_hash(c, key)
     current = 0
-    if value is not None and field in value:
-        parsed = string2ll(value[field])
+    found = None if value is None else get_field(c, key, value, field)
+    if found is not None:
+        parsed = string2ll(found)
         if parsed is None:
             raise CommandError(errors.HASH_NOT_INTEGER)
         current = parsed
     result = current + increment
     if not _LONG_MIN <= result <= _LONG_MAX:
         raise CommandError(errors.OVERFLOW)
-    _write_or_create(c, key, 1)[field] = b"%d" % result
+    _write_or_create(c, key, 1)[field] = b"%d" % result  # in place: a TTL is kept
+    c.db.notify(notify.HASH, "hincrby", key)
     return result
 
 
@@ -230,8 +272,9 @@ def cmd_hincrbyfloat(c: Client, argv: Argv) -> Reply:
     key, field = argv[1], argv[2]
     value = write_hash(c, key)
     current: Fraction | float = Fraction(0)
-    if value is not None and field in value:
-        parsed = longdouble.parse(value[field])
+    found = None if value is None else get_field(c, key, value, field)
+    if found is not None:
+        parsed = longdouble.parse(found)
         if parsed is None:
             raise CommandError(errors.HASH_NOT_FLOAT)
         current = parsed
@@ -241,7 +284,8 @@ def cmd_hincrbyfloat(c: Client, argv: Argv) -> Reply:
     if result is None:
         raise CommandError(errors.INCR_NAN_OR_INFINITY)
     text = longdouble.format_human(result)
-    _write_or_create(c, key, 1)[field] = text
+    _write_or_create(c, key, 1)[field] = text  # in place: a TTL is kept
+    c.db.notify(notify.HASH, "hincrbyfloat", key)
     return text
 
 
@@ -250,7 +294,9 @@ def cmd_hincrbyfloat(c: Client, argv: Argv) -> Reply:
 def cmd_hget(c: Client, argv: Argv) -> Reply:
     """Returns the value of a field in a hash."""
     value = read_hash(c, argv[1])
-    return value.get(argv[2]) if value is not None else None
+    if type(value) is dict:
+        return value.get(argv[2])
+    return None if value is None else get_field(c, argv[1], value, argv[2])
 
 
 @GROUP.command(
@@ -265,7 +311,27 @@ def cmd_hget(c: Client, argv: Argv) -> Reply:
 def cmd_hmget(c: Client, argv: Argv) -> Reply:
     """Returns the values of all fields in a hash."""
     value = read_hash(c, argv[1]) or {}
+    if type(value) is HashEx and value.ttls:
+        return _hmget_expiring(c, argv[1], value, argv[2:])
     return [value.get(field) for field in argv[2:]]
+
+
+def _hmget_expiring(c: Client, key: bytes, value: HashEx, fields: Argv) -> list[Reply]:
+    """HMGET of a hash with TTLs: expired fields are deleted on the way, announced once."""
+    now_ms, expiry = c.server.now_ms, c.server.field_expiry
+    out: list[Reply] = []
+    expired = deleted = False
+    for field in fields:
+        found = None if deleted else value.get(field)
+        if found is not None and value.is_expired(field, now_ms):
+            expired, found = True, None
+            deleted = expiry.delete_fields(c.db, key, value, [field], False)
+        out.append(found)
+    if expired:
+        c.db.notify(notify.HASH, "hexpired", key)
+        if deleted:
+            c.db.notify(notify.GENERIC, "del", key)
+    return out
 
 
 @GROUP.command("hlen", 2, _F.READONLY | _F.FAST, keys=(_KEY_RO_COUNT,), since="2.0.0", usage="key")
@@ -281,7 +347,7 @@ def cmd_hlen(c: Client, argv: Argv) -> Reply:
 def cmd_hstrlen(c: Client, argv: Argv) -> Reply:
     """Returns the length of the value of a field."""
     value = read_hash(c, argv[1])
-    return len(value.get(argv[2], b"")) if value is not None else 0
+    return len(get_field(c, argv[1], value, argv[2]) or b"") if value is not None else 0
 
 
 @GROUP.command(
@@ -290,7 +356,7 @@ def cmd_hstrlen(c: Client, argv: Argv) -> Reply:
 def cmd_hexists(c: Client, argv: Argv) -> Reply:
     """Determines whether a field exists in a hash."""
     value = read_hash(c, argv[1])
-    return int(value is not None and argv[2] in value)
+    return int(value is not None and get_field(c, argv[1], value, argv[2]) is not None)
 
 
 _ALL_COMPLEXITY = "O(N) where N is the size of the hash."
@@ -302,6 +368,8 @@ _ALL_COMPLEXITY = "O(N) where N is the size of the hash."
 def cmd_hkeys(c: Client, argv: Argv) -> Reply:
     """Returns all fields in a hash."""
     value = read_hash(c, argv[1])
+    if type(value) is HashEx and value.ttls:
+        return [field for field, _ in value.live_items(c.server.now_ms)]
     return list(value) if value is not None else []
 
 
@@ -311,6 +379,8 @@ def cmd_hkeys(c: Client, argv: Argv) -> Reply:
 def cmd_hvals(c: Client, argv: Argv) -> Reply:
     """Returns all values in a hash."""
     value = read_hash(c, argv[1])
+    if type(value) is HashEx and value.ttls:
+        return [item for _, item in value.live_items(c.server.now_ms)]
     return list(value.values()) if value is not None else []
 
 
@@ -326,6 +396,8 @@ def cmd_hvals(c: Client, argv: Argv) -> Reply:
 def cmd_hgetall(c: Client, argv: Argv) -> Reply:
     """Returns all fields and values in a hash."""
     value = read_hash(c, argv[1])
+    if type(value) is HashEx and value.ttls:
+        return Map(list(value.live_items(c.server.now_ms)))
     return Map(value.items() if value is not None else ())
 
 
@@ -349,7 +421,9 @@ def cmd_hrandfield(c: Client, argv: Argv) -> Reply:
     """Returns one or more random fields from a hash."""
     if len(argv) == 2:
         value = read_hash(c, argv[1])
-        return random.choice(list(value)) if value is not None else None
+        if value is None or _expire_all(c, argv[1], value):
+            return None
+        return random.choice(list(value))
     count = to_int(argv[2])
     if count < -_LONG_MAX:
         raise CommandError(errors.out_of_range(-_LONG_MAX, _LONG_MAX))
@@ -359,7 +433,7 @@ def cmd_hrandfield(c: Client, argv: Argv) -> Reply:
     if with_values and not -(_LONG_MAX // 2) <= count <= _LONG_MAX // 2:
         raise CommandError(errors.RANDOM_COUNT_RANGE)
     value = read_hash(c, argv[1])
-    if value is None or count == 0:
+    if value is None or _expire_all(c, argv[1], value) or count == 0:
         return []
     if count < 0 or count == 1:
         # Sampling with repetition (hrandfieldWithCountCommand CASE 1), in random order.
@@ -377,7 +451,20 @@ def cmd_hrandfield(c: Client, argv: Argv) -> Reply:
     return _pairs(random.sample(list(value.items()), count), c.resp)
 
 
-def _is_compact(c: Client, value: HashValue) -> bool:
+def _expire_all(c: Client, key: bytes, value: HashValue) -> bool:
+    """``hashTypeExpireIfNeeded`` (HRANDFIELD): delete every field past its deadline first;
+    True if that deleted the hash."""
+    if type(value) is not HashEx:
+        return False
+    now_ms = c.server.now_ms
+    earliest = value.earliest()
+    if earliest is None or earliest >= now_ms:
+        return False
+    fields = value.due(now_ms, len(value))
+    return c.server.field_expiry.delete_fields(c.db, key, value, fields, True)
+
+
+def is_compact(c: Client, value: HashValue) -> bool:
     """Whether Redis would still hold this hash as a listpack, so HSCAN returns it whole
     (``hash-max-listpack-entries`` / ``-value``; ignoring that Redis never converts a hash
     back after it grew: that history is not kept here)."""
@@ -425,13 +512,16 @@ def cmd_hscan(c: Client, argv: Argv) -> Reply:
         else:
             pattern = None if argv[index + 1] == b"*" else argv[index + 1]
         index += 2
-    if _is_compact(c, value):
+    if is_compact(c, value):
         next_cursor, batch = 0, list(value)
     else:
         next_cursor, batch = scan_batch(value.keys(), cursor, count)
     out: list[Reply] = []
+    expiring = value if type(value) is HashEx and value.ttls else None
     for field in batch:
         if pattern is not None and not stringmatch(pattern, field):
+            continue
+        if expiring is not None and expiring.is_expired(field, c.server.now_ms):
             continue
         out.append(field)
         if with_values:

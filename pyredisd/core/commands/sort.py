@@ -17,6 +17,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from pyredisd.core import errors
+from pyredisd.core.commands import hashes
 from pyredisd.core.commands.args import to_int
 from pyredisd.core.commands.generic import type_name
 from pyredisd.core.commands.spec import Argv, CmdFlag, CommandGroup, KeyFlag, KeySpec
@@ -84,9 +85,9 @@ def lookup_by_pattern(c: Client, pattern: bytes, element: bytes) -> bytes | None
     if value is None:
         return None
     if field is not None:
-        if type(value) is not dict:
+        if type_name(value) != "hash":
             return None
-        found = value.get(field)
+        found = hashes.get_field(c, key, value, field)  # an expired field is gone
         return found if isinstance(found, bytes) else None
     return value if type(value) is bytes else None
 
