@@ -20,6 +20,7 @@ from pyredisd.core.clock import Clock
 from pyredisd.core.commands import (
     bitmaps,
     client_admin,
+    client_tracking,
     connection,
     generic,
     geo,
@@ -45,6 +46,7 @@ from pyredisd.core.keyspace import Database, KeyspaceStats
 from pyredisd.core.peer import DROP_IDLE, DROP_OUTPUT_LIMIT
 from pyredisd.core.pubsub import PubSub
 from pyredisd.core.replies import QUEUED, ErrorReply, Reply
+from pyredisd.core.tracking import Tracking
 from pyredisd.core.version import REDIS_VERSION as REDIS_VERSION
 
 # Commands MONITOR does not show (cf. call(): CMD_SKIP_MONITOR, CMD_ADMIN), those a MONITOR
@@ -158,6 +160,8 @@ class Server:
         self.sleep = sleep
         self.keyspace_stats = KeyspaceStats()
         self.events = KeyEvents()
+        self.tracking = Tracking(self)
+        self.events.tracking = self.tracking
         self.dbs = [
             Database(i, self.keyspace_stats, self.events) for i in range(self.config["databases"])
         ]
@@ -165,6 +169,7 @@ class Server:
         self.commands = CommandTable.build(
             connection.GROUP,
             client_admin.GROUP,
+            client_tracking.GROUP,
             monitoring.GROUP,
             pubsub.GROUP,
             server_cmds.GROUP,
@@ -225,6 +230,7 @@ class Server:
         self.soft_limit_since.pop(client.id, None)
         self.pubsub.unsubscribe_all(client)
         client.pubsub = False
+        self.tracking.forget(client)
         self.discard_transaction(client)  # updates _hooked
 
     # -- MONITOR and CLIENT PAUSE --------------------------------------------------------------
@@ -308,7 +314,13 @@ class Server:
             or self.pause_mode is not None
             or bool(self.pubsub.clients)
             or bool(self.in_multi)
+            or bool(self.tracking.clients)
         )
+
+    def tracking_changed(self) -> None:
+        """A client turned tracking on or off: while any client tracks, ``execute`` takes
+        its slow path (keys to remember after reads, its own invalidations after replies)."""
+        self._update_hooked()
 
     def _intercept(self, client: Client, command: Command, argv: list[bytes]) -> Reply | None:
         """The slow path's checks before running: a subscribed RESP2 client may only run the
@@ -346,6 +358,7 @@ class Server:
             client.last_cmd = command
             client.last_interaction = self.clock.seconds()
             return QUEUED
+        self.tracking.current = client  # whose command runs (NOLOOP, own invalidations)
         return None
 
     def _after(self, client: Client, command: Command, argv: list[bytes], reply: Reply) -> Reply:
@@ -360,6 +373,8 @@ class Server:
                 reply = [b"pong", argv[1] if len(argv) > 1 else b""]
         if self.monitors:
             self._feed_monitors(client, command, argv)
+        if self.tracking.clients:
+            self.tracking.after_command(client, command, argv)
         return reply
 
     def _feed_monitors(self, client: Client, command: Command, argv: list[bytes]) -> None:
@@ -445,6 +460,8 @@ class Server:
         for db in self.dbs if self.pause_mode is None else ():  # a pause stops active expiry
             if db.expires:
                 db.active_expire(now_ms)
+        if self.tracking.dirty:
+            self.tracking.broadcast()  # BCAST invalidations of keys the cycle expired
         total = self.total_commands()
         last_time, last_count = self.stats.last_ops
         if now > last_time:

@@ -223,6 +223,8 @@ class RedisProtocol(Protocol):
                             break
                 if taken and not parser.more:
                     break
+            if self.server.tracking.dirty:
+                self._broadcast_invalidations(out)
             if not self._closing:
                 self._check_query_buffer(client)
         finally:
@@ -231,6 +233,15 @@ class RedisProtocol(Protocol):
             self._write(b"".join(out))
         if self._closing:
             transport.loseConnection()
+
+    def _broadcast_invalidations(self, out: list[bytes]) -> None:
+        """Send the BCAST invalidations of the keys this read batch changed (Redis sends them
+        in ``beforeSleep``); ours follow the batch's replies."""
+        self.server.tracking.broadcast()
+        if self._own_pushes:
+            out.extend(self._own_pushes)
+            self._own_pushes.clear()
+            self._update_special()
 
     def _hold(self, requests: list[list[bytes]]) -> None:
         """Keep parsed requests for later; they count in the client's ``argv-mem``."""
