@@ -66,7 +66,9 @@ class RedisPyTests(TestCase):
             writer.flushall()
             seen.append(cached.get("k"))
             seen.append(self.gets())
-            seen.append(cached.get_cache().size)
+            cache = cached.get_cache()
+            assert cache is not None
+            seen.append(cache.size)
             return seen
 
         seen = yield threads.deferToThread(scenario)
