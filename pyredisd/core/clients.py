@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pyredisd.core.commands.table import Command
     from pyredisd.core.keyspace import Database
     from pyredisd.core.server import Server
+    from pyredisd.core.tracking import ClientTracking
     from pyredisd.core.watch import WatchedKey
 
 
@@ -68,6 +69,7 @@ class Client:
         "tot_cmds",
         "tot_net_in",
         "tot_net_out",
+        "tracking",
         "unblock",
         "unix",
         "user",
@@ -137,6 +139,8 @@ class Client:
         self.dirty_exec = False
         self.dirty_cas = False
         self.watched: dict[tuple[int, bytes], WatchedKey] = {}
+        # CLIENT TRACKING's mode while tracking is on (pyredisd.core.tracking), else None.
+        self.tracking: ClientTracking | None = None
 
     def select(self, index: int) -> None:
         """Switch to database ``index`` (already range-checked)."""
@@ -169,6 +173,9 @@ class Client:
             letters += "x"
         if self.blocked:
             letters += "b"
+        tracking = self.tracking
+        if tracking is not None:
+            letters += "t" + ("R" if tracking.broken else "") + ("B" if tracking.bcast else "")
         if self.dirty_cas:
             letters += "d"
         if self.close_after_reply:
@@ -209,6 +216,7 @@ class Client:
         name = self.name.decode("utf-8", "replace")
         sub, psub, ssub = self.server.pubsub.counts(self)
         multi = self.multi
+        redir = -1 if self.tracking is None else self.tracking.redirect
         return (
             f"id={self.id} addr={self.addr} laddr={self.laddr} fd={self.fd} name={name} "
             f"age={self.age(now)} idle={self.idle(now)} "
@@ -217,7 +225,7 @@ class Client:
             f"qbuf={qbuf} qbuf-free=0 argv-mem={argv_mem} multi-mem={self.multi_mem} "
             f"rbs=0 rbp=0 obl={obl} oll={self.oll()} omem={omem} "
             f"tot-mem={qbuf + argv_mem + self.multi_mem + obl + omem} "
-            f"events={self.events()} cmd={cmd} user={self.user} redir=-1 resp={self.resp} "
+            f"events={self.events()} cmd={cmd} user={self.user} redir={redir} resp={self.resp} "
             f"lib-name={self.lib_name.decode('utf-8', 'replace')} "
             f"lib-ver={self.lib_ver.decode('utf-8', 'replace')} "
             f"tot-net-in={self.tot_net_in} tot-net-out={self.tot_net_out} "

@@ -349,3 +349,50 @@ HFE_FIELDS_MISSING = "ERR Mandatory argument FIELDS is missing or not at the rig
 HFE_NUMFIELDS_ZERO = "ERR Parameter `numFields` should be greater than 0"
 HFE_NUMFIELDS_POSITIVE = "ERR Number of fields must be a positive integer"
 HFE_NUMFIELDS_MISMATCH = "ERR The `numfields` parameter must match the number of arguments"
+
+
+# -- client-side caching (CLIENT TRACKING / CACHING; networking.c, tracking.c) -------------------
+TRACKING_REDIRECT_TWICE = "ERR A client can only redirect to a single other client"
+TRACKING_REDIRECT_MISSING = "ERR The client ID you want redirect to does not exist"
+TRACKING_PREFIX_NEEDS_BCAST = "ERR PREFIX option requires BCAST mode to be enabled"
+TRACKING_BCAST_SWITCH = (
+    "ERR You can't switch BCAST mode on/off before disabling tracking for this client, "
+    "and then re-enabling it with a different mode."
+)
+TRACKING_BCAST_OPTIN = "ERR OPTIN and OPTOUT are not compatible with BCAST"
+TRACKING_OPTIN_AND_OPTOUT = "ERR You can't specify both OPTIN mode and OPTOUT mode"
+TRACKING_OPT_SWITCH = (
+    "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, "
+    "and then re-enabling it with a different mode."
+)
+CACHING_WITHOUT_TRACKING = (
+    "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or "
+    "OPTOUT mode enabled"
+)
+CACHING_YES_WITHOUT_OPTIN = (
+    "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode."
+)
+CACHING_NO_WITHOUT_OPTOUT = (
+    "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode."
+)
+
+
+def _c_string(arg: bytes) -> str:
+    """An argument as ``%s`` prints it: up to its first NUL."""
+    return arg.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+
+
+def prefix_overlaps_existing(prefix: bytes, existing: bytes) -> str:
+    """A new BCAST prefix overlaps one the client already has (checkPrefixCollisionsOrReply)."""
+    return (
+        f"ERR Prefix '{_c_string(prefix)}' overlaps with an existing prefix "
+        f"'{_c_string(existing)}'. Prefixes for a single client must not overlap."
+    )
+
+
+def prefix_overlaps_given(prefix: bytes, other: bytes) -> str:
+    """Two prefixes of one CLIENT TRACKING call overlap."""
+    return (
+        f"ERR Prefix '{_c_string(prefix)}' overlaps with another provided prefix "
+        f"'{_c_string(other)}'. Prefixes for a single client must not overlap."
+    )

@@ -15,24 +15,33 @@ from pyredisd.core import notify, watch
 
 if TYPE_CHECKING:
     from pyredisd.core.keyspace import Database
+    from pyredisd.core.tracking import Tracking
 
 
 class KeyEvents:
     """The server's listeners on key changes."""
 
-    __slots__ = ("notify_flags",)
+    __slots__ = ("notify_flags", "tracking")
 
     def __init__(self) -> None:
         self.notify_flags = 0  # notify-keyspace-events, as NOTIFY_* bits
+        self.tracking: Tracking | None = None  # client-side caching (the server sets it)
 
     def wants(self, db: Database) -> bool:
         """Whether ``db``'s writes must be reported (it is then a ``HookedDatabase``)."""
-        return bool(db.watched) or bool(self.notify_flags)
+        return (
+            bool(db.watched)
+            or bool(self.notify_flags)
+            or (self.tracking is not None and self.tracking.listening)
+        )
 
     def changed(self, db: Database, key: bytes) -> None:
         """``signalModifiedKey``: ``key`` was written, deleted or expired."""
         if db.watched:
             watch.touch(db, key)
+        tracking = self.tracking
+        if tracking is not None and tracking.listening:
+            tracking.invalidate(key)
 
     def added(self, db: Database, key: bytes) -> None:
         """``dbAdd``: ``key`` did not exist and now holds a value."""

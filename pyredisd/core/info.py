@@ -102,7 +102,7 @@ def _clients(s: Server) -> Fields:
         ("client_recent_max_output_buffer", recent_out),
         # Clients postponed by CLIENT PAUSE are blocked too, as in Redis 7.0 (flag b).
         ("blocked_clients", sum(1 for c in clients if c.blocked or c.paused)),
-        ("tracking_clients", 0),
+        ("tracking_clients", s.tracking.clients),
         ("pubsub_clients", sum(1 for c in clients if c.pubsub)),
         ("watching_clients", sum(1 for c in clients if c.watched)),
         ("clients_in_timeout_table", 0),
@@ -181,6 +181,9 @@ def _stats(s: Server) -> Fields:
         ("pubsubshard_channels", len(s.pubsub.shard_channels)),
         ("latest_fork_usec", 0),
         ("total_forks", 0),
+        ("tracking_total_keys", s.tracking.total_keys()),
+        ("tracking_total_items", s.tracking.items),
+        ("tracking_total_prefixes", s.tracking.total_prefixes()),
         ("total_error_replies", st.error_replies),
         ("client_query_buffer_limit_disconnections", st.qbuf_disconnections),
         ("client_output_buffer_limit_disconnections", st.obuf_disconnections),

@@ -20,6 +20,7 @@ from pyredisd.core.clock import Clock
 from pyredisd.core.commands import (
     bitmaps,
     client_admin,
+    client_tracking,
     connection,
     generic,
     geo,
@@ -47,6 +48,7 @@ from pyredisd.core.keyspace import Database, KeyspaceStats
 from pyredisd.core.peer import DROP_IDLE, DROP_OUTPUT_LIMIT
 from pyredisd.core.pubsub import PubSub
 from pyredisd.core.replies import QUEUED, ErrorReply, Reply
+from pyredisd.core.tracking import Tracking
 from pyredisd.core.version import REDIS_VERSION as REDIS_VERSION
 
 # Commands MONITOR does not show (cf. call(): CMD_SKIP_MONITOR, CMD_ADMIN), those a MONITOR
@@ -161,6 +163,8 @@ class Server:
         self.keyspace_stats = KeyspaceStats()
         self.events = KeyEvents()
         self.field_expiry = FieldExpiry()  # hash fields with a TTL (HEXPIRE)
+        self.tracking = Tracking(self)
+        self.events.tracking = self.tracking
         self.dbs = [
             Database(i, self.keyspace_stats, self.events) for i in range(self.config["databases"])
         ]
@@ -168,6 +172,7 @@ class Server:
         self.commands = CommandTable.build(
             connection.GROUP,
             client_admin.GROUP,
+            client_tracking.GROUP,
             monitoring.GROUP,
             pubsub.GROUP,
             server_cmds.GROUP,
@@ -229,6 +234,7 @@ class Server:
         self.soft_limit_since.pop(client.id, None)
         self.pubsub.unsubscribe_all(client)
         client.pubsub = False
+        self.tracking.forget(client)
         self.discard_transaction(client)  # updates _hooked
 
     # -- MONITOR and CLIENT PAUSE --------------------------------------------------------------
@@ -312,7 +318,13 @@ class Server:
             or self.pause_mode is not None
             or bool(self.pubsub.clients)
             or bool(self.in_multi)
+            or bool(self.tracking.clients)
         )
+
+    def tracking_changed(self) -> None:
+        """A client turned tracking on or off: while any client tracks, ``execute`` takes
+        its slow path (keys to remember after reads, its own invalidations after replies)."""
+        self._update_hooked()
 
     def _intercept(self, client: Client, command: Command, argv: list[bytes]) -> Reply | None:
         """The slow path's checks before running: a subscribed RESP2 client may only run the
@@ -350,6 +362,7 @@ class Server:
             client.last_cmd = command
             client.last_interaction = self.clock.seconds()
             return QUEUED
+        self.tracking.current = client  # whose command runs (NOLOOP, own invalidations)
         return None
 
     def _after(self, client: Client, command: Command, argv: list[bytes], reply: Reply) -> Reply:
@@ -364,6 +377,8 @@ class Server:
                 reply = [b"pong", argv[1] if len(argv) > 1 else b""]
         if self.monitors:
             self._feed_monitors(client, command, argv)
+        if self.tracking.clients:
+            self.tracking.after_command(client, command, argv)
         return reply
 
     def _feed_monitors(self, client: Client, command: Command, argv: list[bytes]) -> None:
@@ -451,6 +466,8 @@ class Server:
                 db.active_expire(now_ms)
         if self.pause_mode is None:
             self.field_expiry.cycle(self.dbs, now_ms, self.config["hz"])
+        if self.tracking.dirty:
+            self.tracking.broadcast()  # BCAST invalidations of keys the cycle expired
         total = self.total_commands()
         last_time, last_count = self.stats.last_ops
         if now > last_time:

@@ -25,6 +25,7 @@ Rules:
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from collections import deque
 from typing import TYPE_CHECKING, Any
@@ -84,6 +85,19 @@ def set_keepalive(transport: object, interval: int) -> None:
         pass
 
 
+def set_nodelay(transport: object) -> None:
+    """TCP_NODELAY, as Redis sets on every client (``connEnableTcpNoDelay``): a push nobody
+    asked for (an invalidation, a Pub/Sub message) must not wait for the peer's delayed ACK
+    of the previous reply (Nagle's algorithm held it back up to 40 ms)."""
+    setter = getattr(transport, "setTcpNoDelay", None)
+    if setter is None or not isinstance(
+        getattr(transport, "getHost", lambda: None)(), (address.IPv4Address, address.IPv6Address)
+    ):
+        return
+    with contextlib.suppress(OSError):
+        setter(True)
+
+
 @implementer(IPushProducer)
 class RedisProtocol(Protocol):
     """One client connection."""
@@ -113,6 +127,7 @@ class RedisProtocol(Protocol):
         transport.registerProducer(self, True)  # type: ignore[attr-defined]
         self._send = make_writer(transport)
         set_keepalive(transport, self.server.config["tcp-keepalive"])
+        set_nodelay(transport)
         addr, unix = format_address(transport.getPeer())
         laddr, _ = format_address(transport.getHost())
         if unix:
@@ -223,6 +238,8 @@ class RedisProtocol(Protocol):
                             break
                 if taken and not parser.more:
                     break
+            if self.server.tracking.dirty:
+                self._broadcast_invalidations(out)
             if not self._closing:
                 self._check_query_buffer(client)
         finally:
@@ -231,6 +248,15 @@ class RedisProtocol(Protocol):
             self._write(b"".join(out))
         if self._closing:
             transport.loseConnection()
+
+    def _broadcast_invalidations(self, out: list[bytes]) -> None:
+        """Send the BCAST invalidations of the keys this read batch changed (Redis sends them
+        in ``beforeSleep``); ours follow the batch's replies."""
+        self.server.tracking.broadcast()
+        if self._own_pushes:
+            out.extend(self._own_pushes)
+            self._own_pushes.clear()
+            self._update_special()
 
     def _hold(self, requests: list[list[bytes]]) -> None:
         """Keep parsed requests for later; they count in the client's ``argv-mem``."""

@@ -52,6 +52,7 @@ def cmd_reset(c: Client, argv: Argv) -> Reply:
     c.no_evict = False
     c.no_touch = False
     c.server.discard_transaction(c)  # MULTI queue and WATCHes
+    c.server.tracking.disable(c)  # client-side caching off
     if c.monitor:
         c.server.remove_monitor(c)
     if c.reply_mode != "on":

@@ -51,6 +51,7 @@ def cmd_flushdb(c: Client, argv: Argv) -> Reply:
     """Remove all keys from the current database."""
     _flush_mode(argv)
     c.db.flush()
+    c.server.tracking.flushed()
     return OK
 
 
@@ -60,6 +61,7 @@ def cmd_flushall(c: Client, argv: Argv) -> Reply:
     _flush_mode(argv)
     for db in c.server.dbs:
         db.flush()
+    c.server.tracking.flushed()
     return OK
 
 
