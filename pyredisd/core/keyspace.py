@@ -89,6 +89,9 @@ class Database:
         if not keep_ttl and self.expires:
             self.expires.pop(key, None)
 
+    # SET's plain form (the hot path): ``set``, plus the ``set`` event when hooked (below).
+    set_string = set
+
     def delete(self, key: bytes) -> bool:
         """Remove ``key``; True if it existed."""
         if self.data.pop(key, None) is None:
@@ -202,6 +205,10 @@ class HookedDatabase(Database):
         self.events.changed(self, key)
         if created:
             self.events.added(self, key)
+
+    def set_string(self, key: bytes, value: Any, keep_ttl: bool = False) -> None:
+        self.set(key, value, keep_ttl)
+        self.events.notify(self, notify.STRING, "set", key)
 
     def delete(self, key: bytes) -> bool:
         if not Database.delete(self, key):

@@ -93,8 +93,7 @@ def cmd_set(c: Client, argv: Argv) -> Reply:
     """Sets the string value of a key, ignoring its type. The key is created if it doesn't exist."""
     key, value = argv[1], argv[2]
     if len(argv) == 3:
-        c.db.set(key, value)
-        c.db.notify(notify.STRING, "set", key)
+        c.db.set_string(key, value)  # with its ``set`` event, at no cost when not hooked
         return OK
     seen: set[str] = set()
     expire_unit = ""
