@@ -18,7 +18,9 @@ SET = 1 << 5  # s
 HASH = 1 << 6  # h
 ZSET = 1 << 7  # z
 EXPIRED = 1 << 8  # x
-EVICTED = 1 << 9  # e
+# e. Eviction reports it as deleteEvictedKeyAndPropagate does: ``db.delete(key)`` then
+# ``db.notify(EVICTED, "evicted", key)``.
+EVICTED = 1 << 9
 STREAM = 1 << 10  # t
 KEY_MISS = 1 << 11  # m (not part of A)
 LOADED = 1 << 12  # module only
