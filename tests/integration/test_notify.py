@@ -58,7 +58,7 @@ class RESP2Tests(TestCase):
             admin.lpop("queue")
             admin.expire("name", 100)
             admin.delete("name")
-            seen = []
+            seen: list[tuple[str, str, str]] = []
             while len(seen) < 12:
                 message = pubsub.get_message(timeout=5)
                 assert message is not None, seen
