@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pyredisd.core import notify
 from pyredisd.core.errors import ConfigError
 from pyredisd.core.request import split_args
 
@@ -78,7 +79,7 @@ def quote(value: str) -> str:
 class Option:
     """One configuration directive.
 
-    ``kind`` is one of ``bool int memory enum string bind save cob``; ``parse`` turns the
+    ``kind`` is one of ``bool int memory enum string notify bind save cob``; ``parse`` turns the
     directive's arguments into a value (raising ``ValueError`` with Redis's reason), ``render``
     turns the value back into CONFIG GET text.
     """
@@ -114,6 +115,8 @@ class Option:
             return text.lower()
         if self.kind == "string":
             return text
+        if self.kind == "notify":
+            return notify.flags_from_string(text)
         if self.kind == "octal":
             try:
                 value = int(text, 8)
@@ -149,6 +152,8 @@ class Option:
             return " ".join(f"{cls} {h} {s} {t}" for cls, (h, s, t) in value.items())
         if self.kind == "octal":
             return f"{value:o}"
+        if self.kind == "notify":
+            return notify.flags_to_string(value)
         return str(value)
 
     def rewrite_lines(self, value: Any) -> list[str]:
@@ -169,6 +174,8 @@ class Option:
             return [f"{self.name} {format_memory(value)}"]
         if self.kind == "string":
             return [f"{self.name} {quote(value)}"]
+        if self.kind == "notify":  # always quoted (sdscatrepr), "" included
+            return [f'{self.name} "{notify.flags_to_string(value)}"']
         return [f"{self.name} {self.render(value)}"]
 
 
@@ -358,6 +365,8 @@ OPTIONS: tuple[Option, ...] = (
            doc="Longest member in a listpack sorted set."),
     Option("hll-sparse-max-bytes", "memory", 3000,
            doc="Largest sparse HyperLogLog before it turns dense."),
+    Option("notify-keyspace-events", "notify", 0,
+           doc="Keyspace notification classes: K E g $ l s h z x e t m d n A (as Redis)."),
 )  # fmt: skip
 
 

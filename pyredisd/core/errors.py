@@ -396,3 +396,7 @@ def prefix_overlaps_given(prefix: bytes, other: bytes) -> str:
         f"ERR Prefix '{_c_string(prefix)}' overlaps with another provided prefix "
         f"'{_c_string(other)}'. Prefixes for a single client must not overlap."
     )
+
+
+# -- keyspace notifications (notify.c keyspaceEventsStringToFlags; config.c) ----------------------
+NOTIFY_INVALID_CLASS = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."

@@ -89,6 +89,9 @@ class Database:
         if not keep_ttl and self.expires:
             self.expires.pop(key, None)
 
+    # SET's plain form (the hot path): ``set``, plus the ``set`` event when hooked (below).
+    set_string = set
+
     def delete(self, key: bytes) -> bool:
         """Remove ``key``; True if it existed."""
         if self.data.pop(key, None) is None:
@@ -185,17 +188,27 @@ class Database:
 
 class HookedDatabase(Database):
     """A database something listens to: every write is reported to :class:`KeyEvents`
-    (``signalModifiedKey``, ``dbAdd``, ``notifyKeyspaceEvent``). FLUSHDB and SWAPDB check
-    ``watched`` themselves (the other database of a SWAPDB may be the watched one)."""
+    (``signalModifiedKey``, ``dbAdd``, ``notifyKeyspaceEvent``), and so is a read that misses
+    (``keymiss``, from ``lookupKeyRead``). FLUSHDB and SWAPDB check ``watched`` themselves
+    (the other database of a SWAPDB may be the watched one); they notify nothing, as in
+    Redis."""
 
     __slots__ = ()
 
     def set(self, key: bytes, value: Any, keep_ttl: bool = False) -> None:
+        if key in self.expires:
+            # setKey looks the key up for writing first: one past its deadline expires (and
+            # is reported) before the new value makes it a new key.
+            self.lookup(key, self.events.now_ms())
         created = key not in self.data
         Database.set(self, key, value, keep_ttl)
         self.events.changed(self, key)
         if created:
             self.events.added(self, key)
+
+    def set_string(self, key: bytes, value: Any, keep_ttl: bool = False) -> None:
+        self.set(key, value, keep_ttl)
+        self.events.notify(self, notify.STRING, "set", key)
 
     def delete(self, key: bytes) -> bool:
         if not Database.delete(self, key):
@@ -209,6 +222,18 @@ class HookedDatabase(Database):
 
     def notify(self, cls: int, event: str, key: bytes) -> None:
         self.events.notify(self, cls, event, key)
+
+    def lookup_read(self, key: bytes, now_ms: int) -> Any:
+        value = Database.lookup_read(self, key, now_ms)
+        if value is None:
+            self.events.notify(self, notify.KEY_MISS, "keymiss", key)
+        return value
+
+    def get_string(self, key: bytes, now_ms: int) -> bytes | None:
+        value = Database.get_string(self, key, now_ms)
+        if value is None:
+            self.events.notify(self, notify.KEY_MISS, "keymiss", key)
+        return value
 
     def _expire(self, key: bytes) -> None:
         Database._expire(self, key)

@@ -161,13 +161,14 @@ class Server:
         self.timer = timer
         self.sleep = sleep
         self.keyspace_stats = KeyspaceStats()
-        self.events = KeyEvents()
+        self.events = KeyEvents(self, self.config["notify-keyspace-events"])
         self.field_expiry = FieldExpiry()  # hash fields with a TTL (HEXPIRE)
         self.tracking = Tracking(self)
         self.events.tracking = self.tracking
-        self.dbs = [
+        self.dbs: list[Database] = [
             Database(i, self.keyspace_stats, self.events) for i in range(self.config["databases"])
         ]
+        self.refresh_hooks()
         self.clients = ClientRegistry()
         self.commands = CommandTable.build(
             connection.GROUP,
@@ -540,6 +541,15 @@ class Server:
     def config_changed(self, names: set[str]) -> None:
         """Tell the host which options CONFIG SET changed."""
         self.hooks.config_changed(names)
+        if "notify-keyspace-events" in names:
+            self.events.notify_flags = self.config["notify-keyspace-events"]
+            self.refresh_hooks()
+
+    def refresh_hooks(self) -> None:
+        """What the databases must report changed (keyspace notifications or tracking turned
+        on or off): each database switches its write paths (``Database.refresh_hooks``)."""
+        for db in self.dbs:
+            db.refresh_hooks()
 
     def request_shutdown(self) -> None:
         """SHUTDOWN or SIGTERM: ask the host to stop."""

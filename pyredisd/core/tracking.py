@@ -189,8 +189,7 @@ class Tracking:
         listening = bool(self.clients) or bool(self.table)
         if listening != self.listening:
             self.listening = listening
-            for db in self.server.dbs:
-                db.refresh_hooks()
+            self.server.refresh_hooks()
         self.server.tracking_changed()
 
     # -- reads ---------------------------------------------------------------------------------

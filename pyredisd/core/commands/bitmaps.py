@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pyredisd.core import errors
+from pyredisd.core import errors, notify
 from pyredisd.core.commands.args import to_int
 from pyredisd.core.commands.spec import (
     KEY_RO,
@@ -89,6 +89,7 @@ def cmd_setbit(c: Client, argv: Argv) -> Reply:
     if grown or old != on:
         buffer[byte] = (buffer[byte] & ~(1 << shift)) | (on << shift)
         c.db.set(key, bytes(buffer), keep_ttl=True)
+        c.db.notify(notify.STRING, "setbit", key)
     return old
 
 
@@ -240,7 +241,8 @@ def cmd_bitop(c: Client, argv: Argv) -> Reply:
     size = max(len(source) for source in sources)
     target = argv[2]
     if size == 0:
-        c.db.delete(target)
+        if c.db.delete(target):
+            c.db.notify(notify.GENERIC, "del", target)
         return 0
     numbers = [int.from_bytes(source.ljust(size, b"\0"), "big") for source in sources]
     result = numbers[0]
@@ -254,6 +256,7 @@ def cmd_bitop(c: Client, argv: Argv) -> Reply:
         else:
             result ^= number
     c.db.set(target, result.to_bytes(size, "big"))
+    c.db.notify(notify.STRING, "set", target)
     return size
 
 
@@ -355,7 +358,8 @@ def bitfield_generic(c: Client, argv: Argv, read_only: bool) -> Reply:
         return [_get_field(current, op.offset, op.bits, op.signed) for op in ops]
     if read_only:
         raise CommandError(errors.BITFIELD_RO_GET_ONLY)
-    data, changed = grown_string(c, key, highest)
+    data, grown = grown_string(c, key, highest)
+    changed = False
     replies: list[Reply] = []
     for op in ops:
         old = _get_field(data, op.offset, op.bits, op.signed)
@@ -375,8 +379,10 @@ def bitfield_generic(c: Client, argv: Argv, read_only: bool) -> Reply:
         _set_field(data, op.offset, op.bits, new)
         replies.append(reply)
         changed = True
-    if changed:
+    if grown or changed:
         c.db.set(key, bytes(data), keep_ttl=True)
+    if changed:
+        c.db.notify(notify.STRING, "setbit", key)
     return replies
 
 

@@ -14,7 +14,7 @@ import re
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from pyredisd.core import errors
+from pyredisd.core import errors, notify
 from pyredisd.core.commands.args import to_int, to_int32
 from pyredisd.core.commands.spec import (
     KEY_RM_ALL,
@@ -27,12 +27,12 @@ from pyredisd.core.commands.spec import (
 )
 from pyredisd.core.errors import CommandError
 from pyredisd.core.glob import stringmatch
+from pyredisd.core.keyspace import Database
 from pyredisd.core.replies import OK, Reply, Status
 from pyredisd.core.request import string2ll
 
 if TYPE_CHECKING:
     from pyredisd.core.clients import Client
-    from pyredisd.core.keyspace import Database
 
 GROUP = CommandGroup("generic")
 _F = CmdFlag
@@ -50,6 +50,7 @@ def cmd_del(c: Client, argv: Argv) -> Reply:
     for key in argv[1:]:
         if db.lookup(key, now_ms) is not None:
             db.delete(key)
+            db.notify(notify.GENERIC, "del", key)
             removed += 1
     return removed
 
@@ -106,9 +107,11 @@ def expire_generic(c: Client, argv: Argv, base_ms: int, unit_ms: int) -> int:
         return 0
     if when <= now_ms:
         db.delete(key)
+        db.notify(notify.GENERIC, "del", key)
     else:
         db.set_expire(key, when)
         db.modified(key)  # a new TTL is a change, as Redis counts it (server.dirty++)
+        db.notify(notify.GENERIC, "expire", key)
     return 1
 
 
@@ -235,6 +238,8 @@ def rename_generic(c: Client, argv: Argv, nx: bool) -> bool:
         db.set_expire(target, deadline)
     db.delete(source)
     c.server.field_expiry.track(db, target, value)
+    db.notify(notify.GENERIC, "rename_from", source)
+    db.notify(notify.GENERIC, "rename_to", target)
     return True
 
 
@@ -314,6 +319,7 @@ def cmd_copy(c: Client, argv: Argv) -> Reply:
     if deadline is not None:
         target.set_expire(new_key, deadline)
     c.server.field_expiry.track(target, new_key, duplicate)
+    target.notify(notify.GENERIC, "copy_to", new_key)
     return 1
 
 
@@ -338,6 +344,8 @@ def cmd_move(c: Client, argv: Argv) -> Reply:
         target.set_expire(key, deadline)
     source.delete(key)
     c.server.field_expiry.track(target, key, value)
+    source.notify(notify.GENERIC, "move_from", key)
+    target.notify(notify.GENERIC, "move_to", key)
     return 1
 
 
@@ -424,6 +432,7 @@ def cmd_persist(c: Client, argv: Argv) -> Reply:
     if db.lookup(argv[1], c.server.now_ms) is None or not db.persist(argv[1]):
         return 0
     db.modified(argv[1])
+    db.notify(notify.GENERIC, "persist", argv[1])
     return 1
 
 
@@ -663,8 +672,9 @@ def cmd_object(c: Client, argv: Argv) -> Reply:
 
 
 def _object_value(c: Client, key: bytes) -> Any:
-    """The value OBJECT inspects (``objectCommandLookup``: a read, so hits are counted)."""
-    return c.db.lookup_read(key, c.server.now_ms)
+    """The value OBJECT inspects (``objectCommandLookup``: a read, so hits are counted, but
+    LOOKUP_NONOTIFY: a miss is no ``keymiss`` event, hence the unhooked lookup)."""
+    return Database.lookup_read(c.db, key, c.server.now_ms)
 
 
 @GROUP.command(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from pyredisd.core import errors, geohash
+from pyredisd.core import errors, geohash, notify
 from pyredisd.core.commands.args import to_int
 from pyredisd.core.commands.sorted_sets import zadd_generic
 from pyredisd.core.commands.sorted_sets_range import get_zset, to_score
@@ -360,6 +360,7 @@ def georadius_generic(c: Client, argv: Argv, src_index: int, flags: int) -> Repl
         if store_key is not None:
             if c.db.delete(store_key):
                 c.db.modified(store_key, 0)
+                c.db.notify(notify.GENERIC, "del", store_key)
             return 0
         return []
     if count and not sort and not any_:
@@ -394,8 +395,11 @@ def georadius_generic(c: Client, argv: Argv, src_index: int, flags: int) -> Repl
     if scores:
         c.db.set(store_key, ZSet.from_scores(scores))
         c.db.modified(store_key, returned - 1)  # Redis counts one change per member
+        event = "geosearchstore" if search else "georadiusstore"
+        c.db.notify(notify.ZSET, event, store_key)
     elif c.db.delete(store_key):
         c.db.modified(store_key, 0)
+        c.db.notify(notify.GENERIC, "del", store_key)
     return returned
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pyredisd.core import errors, hll
+from pyredisd.core import errors, hll, notify
 from pyredisd.core.commands.spec import Argv, CmdFlag, CommandGroup, KeyFlag, KeySpec
 from pyredisd.core.errors import CommandError
 from pyredisd.core.replies import OK, Reply, Status
@@ -96,6 +96,7 @@ def cmd_pfadd(c: Client, argv: Argv) -> Reply:
     db.set(key, bytes(buf), keep_ttl=old is not None)
     if updated > 1:
         db.modified(key, updated - 1)
+    db.notify(notify.STRING, "pfadd", key)
     return 1
 
 
@@ -187,6 +188,7 @@ def cmd_pfmerge(c: Client, argv: Argv) -> Reply:
                 _, buf = hll.sparse_set(buf, index, count, max_bytes, cursor)
     hll.invalidate_cache(buf)
     db.set(dest, bytes(buf), keep_ttl=old is not None)
+    db.notify(notify.STRING, "pfadd", dest)
     return OK
 
 

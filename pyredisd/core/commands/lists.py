@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from itertools import islice
 from typing import TYPE_CHECKING
 
-from pyredisd.core import errors
+from pyredisd.core import errors, notify
 from pyredisd.core.commands.args import to_int
 from pyredisd.core.commands.spec import (
     KEY_RO,
@@ -80,15 +80,26 @@ def store_new(db: Database, key: bytes, value: object, changes: int) -> None:
         db.modified(key, changes - 1)
 
 
-def removed(db: Database, key: bytes, lst: ListValue, changes: int) -> None:
-    """Report ``changes`` removals from ``lst``, deleting the key once it is empty
+def removed(db: Database, key: bytes, lst: ListValue, changes: int, event: str) -> None:
+    """Report ``changes`` removals from ``lst`` with the list event ``event`` (``lpop``,
+    ``rpop``, ``lrem``, ``ltrim``), deleting the key once it is empty, with a ``del`` event
     (``listElementsRemoved``)."""
+    db.notify(notify.LIST, event, key)
     if lst:
         db.modified(key, changes)
     else:
         db.delete(key)
+        db.notify(notify.GENERIC, "del", key)
         if changes > 1:
             db.modified(key, changes - 1)
+
+
+def pop_reported(db: Database, key: bytes, lst: ListValue, count: int, left: bool) -> list[Reply]:
+    """Pop up to ``count`` elements from one end and report it (``lpop``/``rpop``, then
+    ``del`` if the list is gone): every pop goes through here, blocking ones included."""
+    popped = pop_many(lst, count, left)
+    removed(db, key, lst, len(popped), "lpop" if left else "rpop")
+    return popped
 
 
 def parse_where(arg: bytes) -> bool:
@@ -145,6 +156,7 @@ def _push(c: Client, argv: Argv, left: bool, only_existing: bool) -> Reply:
         lst.extendleft(values)
     else:
         lst.extend(values)
+    c.db.notify(notify.LIST, "lpush" if left else "rpush", key)
     return len(lst)
 
 
@@ -217,14 +229,10 @@ def _pop(c: Client, argv: Argv, left: bool) -> Reply:
     if lst is None:
         return NULL_ARRAY if has_count else None
     if not has_count:
-        value = lst.popleft() if left else lst.pop()
-        removed(c.db, key, lst, 1)
-        return value
+        return pop_reported(c.db, key, lst, 1, left)[0]
     if not count:
         return []
-    popped = pop_many(lst, count, left)
-    removed(c.db, key, lst, len(popped))
-    return popped
+    return pop_reported(c.db, key, lst, count, left)
 
 
 @GROUP.command(
@@ -294,9 +302,7 @@ def cmd_lmpop(c: Client, argv: Argv) -> Reply:
         lst = write_list(c, key)
         if not lst:
             continue
-        popped = pop_many(lst, count, left)
-        removed(c.db, key, lst, len(popped))
-        return [key, popped]
+        return [key, pop_reported(c.db, key, lst, count, left)]
     return NULL_ARRAY
 
 
@@ -441,6 +447,7 @@ def cmd_lset(c: Client, argv: Argv) -> Reply:
         raise CommandError(errors.INDEX_OUT_OF_RANGE)
     lst[index] = argv[3]
     c.db.modified(key)
+    c.db.notify(notify.LIST, "lset", key)
     return OK
 
 
@@ -472,6 +479,7 @@ def cmd_linsert(c: Client, argv: Argv) -> Reply:
         return -1
     lst.insert(position if where == b"before" else position + 1, argv[4])
     c.db.modified(key)
+    c.db.notify(notify.LIST, "linsert", key)
     return len(lst)
 
 
@@ -505,7 +513,7 @@ def cmd_lrem(c: Client, argv: Argv) -> Reply:
             kept.reverse()
         lst.clear()
         lst.extend(kept)
-        removed(c.db, key, lst, gone)
+        removed(c.db, key, lst, gone, "lrem")
     return gone
 
 
@@ -533,11 +541,7 @@ def cmd_ltrim(c: Client, argv: Argv) -> Reply:
         lst.popleft()
     for _ in range(length - stop):
         lst.pop()
-    trimmed = length - len(lst)
-    if lst:
-        c.db.modified(key, trimmed)
-    else:
-        removed(c.db, key, lst, trimmed)
+    removed(c.db, key, lst, length - len(lst), "ltrim")
     return OK
 
 
@@ -561,7 +565,8 @@ def _move(c: Client, source: bytes, destination: bytes, left_from: bool, left_to
         dst.appendleft(value)
     else:
         dst.append(value)
-    removed(c.db, source, src, 0 if created else 1)
+    c.db.notify(notify.LIST, "lpush" if left_to else "rpush", destination)
+    removed(c.db, source, src, 0 if created else 1, "lpop" if left_from else "rpop")
     return value
 
 

@@ -11,7 +11,7 @@ import random
 from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING
 
-from pyredisd.core import errors
+from pyredisd.core import errors, notify
 from pyredisd.core.commands.args import to_int
 from pyredisd.core.commands.generic import parse_cursor
 from pyredisd.core.commands.spec import (
@@ -150,12 +150,14 @@ def cmd_sadd(c: Client, argv: Argv) -> Reply:
     if current is None:
         created = set(argv[2:])
         c.db.set(key, created)
+        c.db.notify(notify.SET, "sadd", key)
         return len(created)
     before = len(current)
     current.update(argv[2:])
     added = len(current) - before
     if added:
         c.db.modified(key, added)
+        c.db.notify(notify.SET, "sadd", key)
     return added
 
 
@@ -175,6 +177,10 @@ def cmd_srem(c: Client, argv: Argv) -> Reply:
         c.db.delete(key)
     elif removed:
         c.db.modified(key, removed)
+    if removed:
+        c.db.notify(notify.SET, "srem", key)
+        if not current:
+            c.db.notify(notify.GENERIC, "del", key)
     return removed
 
 
@@ -264,8 +270,10 @@ def cmd_spop(c: Client, argv: Argv) -> Reply:
     else:
         popped = random.sample(list(current), count)
     current.difference_update(popped)
+    c.db.notify(notify.SET, "spop", key)
     if not current:
         c.db.delete(key)
+        c.db.notify(notify.GENERIC, "del", key)
     else:
         c.db.modified(key, len(popped))
     return popped[0] if count is None else SetReply(popped)
@@ -292,8 +300,10 @@ def cmd_smove(c: Client, argv: Argv) -> Reply:
     if member not in source:
         return 0
     source.discard(member)
+    c.db.notify(notify.SET, "srem", source_key)
     if not source:
         c.db.delete(source_key)
+        c.db.notify(notify.GENERIC, "del", source_key)
     else:
         c.db.modified(source_key)
     if dest is None:
@@ -301,6 +311,9 @@ def cmd_smove(c: Client, argv: Argv) -> Reply:
     elif member not in dest:
         dest.add(member)
         c.db.modified(dest_key)
+    else:
+        return 1
+    c.db.notify(notify.SET, "sadd", dest_key)
     return 1
 
 
@@ -357,12 +370,14 @@ def _diff(sets: list[set[bytes] | None]) -> set[bytes]:
     return first.difference(*(s for s in sets[1:] if s))
 
 
-def _store(c: Client, dest: bytes, result: set[bytes]) -> int:
+def _store(c: Client, dest: bytes, result: set[bytes], event: str) -> int:
     """The *STORE commands: replace ``dest`` with ``result`` (deleted when empty)."""
     if result:
         c.db.set(dest, result)
+        c.db.notify(notify.SET, event, dest)
     else:
-        c.db.delete(dest)
+        if c.db.delete(dest):
+            c.db.notify(notify.GENERIC, "del", dest)
         c.db.modified(dest)  # Redis counts the store as a change even when it deletes nothing
     return len(result)
 
@@ -388,8 +403,9 @@ def _store_op(name: str) -> Callable[[Client, Argv], Reply]:
     operation = _OPERATIONS[name]
 
     def handler(c: Client, argv: Argv) -> Reply:
-        result = operation(_sets(c, argv[2:], write=True))
-        return _store(c, argv[1], result)
+        # The sources are read (lookupKeyRead: hits, misses, ``keymiss``), as without STORE.
+        result = operation(_sets(c, argv[2:]))
+        return _store(c, argv[1], result, f"s{name}store")
 
     return handler
 

@@ -16,7 +16,7 @@ import re
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from pyredisd.core import errors
+from pyredisd.core import errors, notify
 from pyredisd.core.commands import hashes
 from pyredisd.core.commands.args import to_int
 from pyredisd.core.commands.generic import type_name
@@ -161,8 +161,9 @@ def sort_generic(c: Client, argv: Argv, read_only: bool) -> Reply:
         return list(rows)
     if rows:
         c.db.set(store, deque(row if row is not None else b"" for row in rows))
-    else:
-        c.db.delete(store)
+        c.db.notify(notify.LIST, "sortstore", store)
+    elif c.db.delete(store):
+        c.db.notify(notify.GENERIC, "del", store)
     return len(rows)
 
 

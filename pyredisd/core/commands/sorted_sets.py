@@ -13,7 +13,7 @@ import random
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from pyredisd.core import errors
+from pyredisd.core import errors, notify
 from pyredisd.core.commands.args import to_int
 from pyredisd.core.commands.generic import parse_cursor
 from pyredisd.core.commands.sets import (
@@ -107,6 +107,8 @@ def zadd_generic(c: Client, argv: Argv, flags: set[bytes]) -> Reply:
         c.db.set(key, ZSet.from_scores(pending, size_hint=len(scores)))
     elif added + updated:
         c.db.modified(key, added + updated)
+    if added + updated:
+        c.db.notify(notify.ZSET, "zincr" if incr else "zadd", key)
     if incr:
         return Double(score) if processed else None
     return added + updated if b"ch" in flags else added
@@ -163,6 +165,10 @@ def cmd_zrem(c: Client, argv: Argv) -> Reply:
         c.db.delete(key)
     elif removed:
         c.db.modified(key, removed)
+    if removed:
+        c.db.notify(notify.ZSET, "zrem", key)
+        if not zset:
+            c.db.notify(notify.GENERIC, "del", key)
     return removed
 
 
@@ -261,8 +267,10 @@ def pop_generic(
     if count == 0:
         return []
     popped = [zset.pop(highest) for _ in range(min(count or 1, len(zset)))]
+    c.db.notify(notify.ZSET, "zpopmax" if highest else "zpopmin", key)
     if not zset:
         c.db.delete(key)
+        c.db.notify(notify.GENERIC, "del", key)
     else:
         c.db.modified(key, len(popped))
     if nested:
@@ -402,10 +410,10 @@ def cmd_zscan(c: Client, argv: Argv) -> Reply:
 Source = dict[bytes, float] | set[bytes] | None
 
 
-def _source(c: Client, key: bytes, write: bool) -> Source:
+def _source(c: Client, key: bytes) -> Source:
     """A ZUNION input: a sorted set's scores, a set (every score 1), or None if missing."""
     db = c.db
-    value = db.lookup(key, c.server.now_ms) if write else db.lookup_read(key, c.server.now_ms)
+    value = db.lookup_read(key, c.server.now_ms)
     if value is None:
         return None
     if type(value) is ZSet:
@@ -496,7 +504,8 @@ def setop_generic(c: Client, argv: Argv, op: str, dest: bytes | None = None) -> 
     if numkeys > len(argv) - numkeys_at - 1:
         raise CommandError(errors.SYNTAX)
     first_key = numkeys_at + 1
-    sources = [_source(c, key, dest is not None) for key in argv[first_key : first_key + numkeys]]
+    # Read lookups with or without STORE (lookupKeyRead: hits, misses, ``keymiss``).
+    sources = [_source(c, key) for key in argv[first_key : first_key + numkeys]]
     weights = [1.0] * numkeys
     how, withscores, limit = b"sum", False, 0
     cardinality = op == "card"
@@ -531,7 +540,7 @@ def setop_generic(c: Client, argv: Argv, op: str, dest: bytes | None = None) -> 
     else:
         result = _diff(sources)
     if dest is not None:
-        return store(c, dest, result)
+        return store(c, dest, result, f"z{op}store")
     ordered = sorted((score, member) for member, score in result.items())
     return scored(c, ordered, withscores)
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from pyredisd.core import errors
+from pyredisd.core import errors, notify
 from pyredisd.core.commands.args import to_int
 from pyredisd.core.commands.spec import (
     KEY_RO,
@@ -188,12 +188,15 @@ def limited(
     return start + offset, start + offset + count
 
 
-def store(c: Client, dest: bytes, scores: dict[bytes, float]) -> int:
-    """Replace ``dest`` with a sorted set of ``scores``; deleted when empty (the STOREs)."""
+def store(c: Client, dest: bytes, scores: dict[bytes, float], event: str) -> int:
+    """Replace ``dest`` with a sorted set of ``scores`` and report ``event`` (``zunionstore``,
+    ``zrangestore``, ...); deleted when empty, with a ``del`` event (the STOREs)."""
     if scores:
         c.db.set(dest, ZSet.from_scores(scores))
+        c.db.notify(notify.ZSET, event, dest)
     else:
-        c.db.delete(dest)
+        if c.db.delete(dest):
+            c.db.notify(notify.GENERIC, "del", dest)
         c.db.modified(dest)
     return len(scores)
 
@@ -256,7 +259,7 @@ def zrange_generic(
         zset_range = parse_score_range(low, high)
     else:
         zset_range = parse_lex_range(low, high)
-    zset = get_zset(c, argv[key_index], write=dest is not None)
+    zset = get_zset(c, argv[key_index])  # a read, ZRANGESTORE's too (lookupKeyRead)
     items: list[tuple[float, bytes]] = []
     if zset is not None:
         if zset_range is None:
@@ -273,7 +276,7 @@ def zrange_generic(
         if span is not None:
             items = list(zset.slice(span[0], span[1], reverse))
     if dest is not None:
-        return store(c, dest, {member: score for score, member in items})
+        return store(c, dest, {member: score for score, member in items}, "zrangestore")
     return scored(c, items, withscores)
 
 
@@ -370,7 +373,9 @@ def cmd_zlexcount(c: Client, argv: Argv) -> Reply:
     return stop - start
 
 
-def _remove_span(c: Client, key: bytes, zset: ZSet, span: tuple[int, int] | None) -> int:
+def _remove_span(
+    c: Client, key: bytes, zset: ZSet, span: tuple[int, int] | None, event: str
+) -> int:
     if span is None:
         return 0
     removed = zset.delete_span(*span)
@@ -378,6 +383,10 @@ def _remove_span(c: Client, key: bytes, zset: ZSet, span: tuple[int, int] | None
         c.db.delete(key)
     elif removed:
         c.db.modified(key, removed)
+    if removed:
+        c.db.notify(notify.ZSET, event, key)
+        if not zset:
+            c.db.notify(notify.GENERIC, "del", key)
     return removed
 
 
@@ -397,7 +406,7 @@ def cmd_zremrangebyrank(c: Client, argv: Argv) -> Reply:
     zset = get_zset(c, argv[1], write=True)
     if zset is None:
         return 0
-    return _remove_span(c, argv[1], zset, rank_span(len(zset), start, end))
+    return _remove_span(c, argv[1], zset, rank_span(len(zset), start, end), "zremrangebyrank")
 
 
 @GROUP.command(
@@ -416,7 +425,7 @@ def cmd_zremrangebyscore(c: Client, argv: Argv) -> Reply:
     zset = get_zset(c, argv[1], write=True)
     if zset is None:
         return 0
-    return _remove_span(c, argv[1], zset, zset.score_span(spec))
+    return _remove_span(c, argv[1], zset, zset.score_span(spec), "zremrangebyscore")
 
 
 @GROUP.command(
@@ -435,4 +444,4 @@ def cmd_zremrangebylex(c: Client, argv: Argv) -> Reply:
     zset = get_zset(c, argv[1], write=True)
     if zset is None:
         return 0
-    return _remove_span(c, argv[1], zset, zset.lex_span(spec))
+    return _remove_span(c, argv[1], zset, zset.lex_span(spec), "zremrangebylex")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pyredisd.core import errors, longdouble
+from pyredisd.core import errors, longdouble, notify
 from pyredisd.core.commands.args import to_int
 from pyredisd.core.commands.spec import (
     KEY_RO,
@@ -93,7 +93,7 @@ def cmd_set(c: Client, argv: Argv) -> Reply:
     """Sets the string value of a key, ignoring its type. The key is created if it doesn't exist."""
     key, value = argv[1], argv[2]
     if len(argv) == 3:
-        c.db.set(key, value)
+        c.db.set_string(key, value)  # with its ``set`` event, at no cost when not hooked
         return OK
     seen: set[str] = set()
     expire_unit = ""
@@ -113,17 +113,19 @@ def cmd_set(c: Client, argv: Argv) -> Reply:
         index += 1
     deadline = parse_expire_option(c, expire_unit, expire_arg, "set") if expire_unit else None
     db, now_ms = c.db, c.server.now_ms
-    old = db.lookup(key, now_ms)
+    # GET reads the key as GET does (a hit or a miss, and ``keymiss``) before the write lookup.
+    old = db.lookup_read(key, now_ms) if "get" in seen else db.lookup(key, now_ms)
     if "get" in seen and old is not None and type(old) is not bytes:
         raise CommandError(errors.WRONGTYPE)
     if ("nx" in seen and old is not None) or ("xx" in seen and old is None):
         return old if "get" in seen else None
     db.set(key, value, keep_ttl="keepttl" in seen)
+    db.notify(notify.STRING, "set", key)
     if deadline is not None:
-        if deadline <= now_ms:
-            db.delete(key)
-        else:
-            db.set_expire(key, deadline)
+        # A deadline already past is set all the same: the key expires on its next lookup or
+        # in the expiry cycle, with an ``expired`` event (setGenericCommand).
+        db.set_expire(key, deadline)
+        db.notify(notify.GENERIC, "expire", key)
     return old if "get" in seen else OK
 
 
@@ -144,6 +146,7 @@ def incr_by(c: Client, key: bytes, delta: int) -> int:
     if not _INT64_MIN <= result <= _INT64_MAX:
         raise CommandError(errors.OVERFLOW)
     db.set(key, b"%d" % result, keep_ttl=True)
+    db.notify(notify.STRING, "incrby", key)
     return result
 
 
@@ -220,11 +223,14 @@ def cmd_getex(c: Client, argv: Argv) -> Reply:
         deadline = parse_expire_option(c, unit, arg, "getex")
         if unit in ("exat", "pxat") and deadline <= c.server.now_ms:
             db.delete(key)
+            db.notify(notify.GENERIC, "del", key)
         else:
             db.set_expire(key, deadline)
             db.modified(key)
+            db.notify(notify.GENERIC, "expire", key)
     elif "persist" in seen and db.persist(key):
         db.modified(key)
+        db.notify(notify.GENERIC, "persist", key)
     return value
 
 
@@ -234,6 +240,7 @@ def cmd_getdel(c: Client, argv: Argv) -> Reply:
     value = c.db.get_string(argv[1], c.server.now_ms)
     if value is not None:
         c.db.delete(argv[1])
+        c.db.notify(notify.GENERIC, "del", argv[1])
     return value
 
 
@@ -244,6 +251,7 @@ def cmd_getset(c: Client, argv: Argv) -> Reply:
     """Returns the previous string value of a key after setting it to a new value."""
     old = c.db.get_string(argv[1], c.server.now_ms)
     c.db.set(argv[1], argv[2])
+    c.db.notify(notify.STRING, "set", argv[1])
     return old
 
 
@@ -282,6 +290,7 @@ def cmd_mset(c: Client, argv: Argv) -> Reply:
     db = c.db
     for index in range(1, len(argv), 2):
         db.set(argv[index], argv[index + 1])
+        db.notify(notify.STRING, "set", argv[index])
     return OK
 
 
@@ -304,6 +313,7 @@ def cmd_msetnx(c: Client, argv: Argv) -> Reply:
         return 0
     for index in range(1, len(argv), 2):
         db.set(argv[index], argv[index + 1])
+        db.notify(notify.STRING, "set", argv[index])
     return 1
 
 
@@ -315,14 +325,18 @@ def cmd_setnx(c: Client, argv: Argv) -> Reply:
     if c.db.lookup(argv[1], c.server.now_ms) is not None:
         return 0
     c.db.set(argv[1], argv[2])
+    c.db.notify(notify.STRING, "set", argv[1])
     return 1
 
 
 def set_with_expire(c: Client, argv: Argv, unit: str) -> Reply:
     """SETEX and PSETEX: key, a relative expire in ``unit``, value."""
     deadline = parse_expire_option(c, unit, argv[2], argv[0].decode("latin-1").lower())
-    c.db.set(argv[1], argv[3])
-    c.db.set_expire(argv[1], deadline)
+    db, key = c.db, argv[1]
+    db.set(key, argv[3])
+    db.notify(notify.STRING, "set", key)
+    db.set_expire(key, deadline)
+    db.notify(notify.GENERIC, "expire", key)
     return OK
 
 
@@ -370,10 +384,11 @@ def cmd_append(c: Client, argv: Argv) -> Reply:
     old = get_string(c, key)
     if old is None:
         c.db.set(key, suffix)
-        return len(suffix)
-    check_string_length(c, len(old), len(suffix))
-    c.db.set(key, old + suffix, keep_ttl=True)
-    return len(old) + len(suffix)
+    else:
+        check_string_length(c, len(old), len(suffix))
+        c.db.set(key, old + suffix, keep_ttl=True)
+    c.db.notify(notify.STRING, "append", key)
+    return len(old or b"") + len(suffix)
 
 
 @GROUP.command("strlen", 2, _F.READONLY | _F.FAST, keys=(KEY_RO,), since="2.2.0", usage="key")
@@ -447,6 +462,7 @@ def cmd_setrange(c: Client, argv: Argv) -> Reply:
         base += bytes(offset - len(base))
     new = base[:offset] + patch + base[offset + len(patch) :]
     c.db.set(key, new, keep_ttl=True)
+    c.db.notify(notify.STRING, "setrange", key)
     return len(new)
 
 
@@ -513,6 +529,7 @@ def cmd_incrbyfloat(c: Client, argv: Argv) -> Reply:
         raise CommandError(errors.INCR_NAN_OR_INFINITY)
     text = longdouble.format_human(result)
     c.db.set(key, text, keep_ttl=True)
+    c.db.notify(notify.STRING, "incrbyfloat", key)
     return text
 
 
