@@ -167,7 +167,7 @@ class Client:
             letters += "P"
         if self.multi is not None:
             letters += "x"
-        if self.blocked:
+        if self.blocked or self.paused:  # a postponed client is blocked too (BLOCKED_POSTPONE)
             letters += "b"
         if self.dirty_cas:
             letters += "d"

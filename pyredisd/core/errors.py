@@ -341,3 +341,7 @@ def exec_abort(message: str) -> str:
     and the rejection is quoted (an ``ERR`` reason loses its code, as Redis formats it)."""
     reason = message[4:] if message.startswith("ERR ") else message
     return "EXECABORT Transaction discarded because of: " + reason
+
+
+# -- blocking commands (blocked.c, timeout.c getTimeoutFromObjectOrReply) --------------------------
+UNBLOCKED = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
