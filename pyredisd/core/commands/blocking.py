@@ -19,7 +19,7 @@ from pyredisd.core.commands import lists, sorted_sets
 from pyredisd.core.commands.lists import parse_where, write_list
 from pyredisd.core.commands.sets import parse_numkeys, to_range_long
 from pyredisd.core.commands.sorted_sets_range import get_zset
-from pyredisd.core.commands.spec import Argv, CmdFlag, CommandGroup, KeyFlag, KeySpec
+from pyredisd.core.commands.spec import Argv, CmdFlag, CommandGroup, Handler, KeyFlag, KeySpec
 from pyredisd.core.errors import CommandError
 from pyredisd.core.replies import NULL_ARRAY, Reply
 
@@ -111,11 +111,11 @@ def cmd_brpop(c: Client, argv: Argv) -> Reply:
     return _bpop(c, argv, left=False)
 
 
-def _bmove(c: Client, argv: Argv, deadline: int, move: Argv) -> Reply:
-    """``blmoveGenericCommand``: LMOVE once the source exists (the destination's type is
-    checked only then); a missing source blocks."""
+def _bmove(c: Client, argv: Argv, deadline: int, move: Handler, move_argv: Argv) -> Reply:
+    """``blmoveGenericCommand``: LMOVE (or RPOPLPUSH) once the source exists (the
+    destination's type is checked only then); a missing source blocks."""
     if write_list(c, argv[1]) is not None:
-        return lists.cmd_lmove(c, move)
+        return move(c, move_argv)
     if c.multi is not None:
         return None
     return _block(c, argv, LIST, [argv[1]], deadline)
@@ -138,7 +138,7 @@ def cmd_blmove(c: Client, argv: Argv) -> Reply:
     parse_where(argv[3])
     parse_where(argv[4])
     deadline = parse_timeout(argv[5], c.server.now_ms)
-    return _bmove(c, argv, deadline, [b"lmove", *argv[1:5]])
+    return _bmove(c, argv, deadline, lists.cmd_lmove, [b"lmove", *argv[1:5]])
 
 
 @GROUP.command(
@@ -156,7 +156,7 @@ def cmd_blmove(c: Client, argv: Argv) -> Reply:
 def cmd_brpoplpush(c: Client, argv: Argv) -> Reply:
     """BRPOPLPUSH source destination timeout."""
     deadline = parse_timeout(argv[3], c.server.now_ms)
-    return _bmove(c, argv, deadline, [b"rpoplpush", argv[1], argv[2]])
+    return _bmove(c, argv, deadline, lists.cmd_rpoplpush, [b"rpoplpush", *argv[1:3]])
 
 
 @GROUP.command(
