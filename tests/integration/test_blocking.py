@@ -100,10 +100,10 @@ class RedisPyBlockingRESP2(TestCase):
         self.assertTrue((yield self.call(admin.client_unblock, waiter_id)))
         self.assertIsNone((yield pending))
         ready = self.blocked(1)
-        pending = self.call(waiter.blmpop, 0, 1, "q", direction="LEFT")
+        popping = self.call(waiter.blmpop, 0, 1, "q", direction="LEFT")
         yield ready
         self.assertTrue((yield self.call(admin.client_unblock, waiter_id, error=True)))
-        failure = yield self.assertFailure(pending, ResponseError)
+        failure = yield self.assertFailure(popping, ResponseError)
         self.assertIn("UNBLOCKED client unblocked via CLIENT UNBLOCK", str(failure))
         self.assertFalse((yield self.call(admin.client_unblock, waiter_id)))
 

@@ -13,14 +13,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from twisted.trial.unittest import SynchronousTestCase
-
-from tests.integration.realredis import (
-    RespConnection,
-    ServerProcess,
-    command,
-    require_redis_server,
-)
+from tests.integration.realredis import RespConnection, ServerProcess, command
+from tests.integration.test_compare import CompareTestCase
 
 POLL_TIMEOUT = 10.0
 
@@ -203,14 +197,14 @@ def timeouts_and_multi(s: Script) -> None:
     ):
         s.call("c1", *args)
     s.call("c1", "MULTI")
-    for args in (
+    for queued in (
         ("BLPOP", "k", "0"),
         ("BRPOPLPUSH", "a", "b", "0"),
         ("BLMOVE", "a", "b", "LEFT", "LEFT", "0"),
         ("BLMPOP", "0", "1", "a", "LEFT"),
         ("BZPOPMIN", "z", "0"),
     ):
-        s.call("c1", *args)
+        s.call("c1", *queued)
     s.call("c1", "EXEC")
 
 
@@ -279,17 +273,8 @@ SCENARIOS: Sequence[Scenario] = (
 )
 
 
-class CompareBlockingTests(SynchronousTestCase):
-    """Starts a redis-server and a pyredisd, stopped by PID afterwards."""
-
-    def setUp(self) -> None:
-        path = require_redis_server(self)
-        self.redis = ServerProcess.redis(path)
-        self.redis.start()
-        self.addCleanup(self.redis.stop)
-        self.pyredisd = ServerProcess.pyredisd()
-        self.pyredisd.start()
-        self.addCleanup(self.pyredisd.stop)
+class CompareBlockingTests(CompareTestCase):
+    """Scenarios played against a redis-server and a pyredisd."""
 
     def play(self, server: ServerProcess, scenario: Scenario) -> list[tuple[str, bytes]]:
         script = Script(server)

@@ -42,6 +42,17 @@ def _block(c: Client, argv: Argv, wants: type, keys: list[bytes], deadline_ms: i
     return c.server.blocking.block(c, argv, wants, keys, deadline_ms)
 
 
+def _bmpop(c: Client, argv: Argv, sides: tuple[bytes, bytes], mpop: Handler, wants: type) -> Reply:
+    """BLMPOP / BZMPOP: LMPOP / ZMPOP (``argv`` without the timeout) once their arguments and
+    then the timeout have been checked; nothing to pop blocks on all the keys."""
+    _parse_mpop(argv, sides)
+    deadline = parse_timeout(argv[1], c.server.now_ms)
+    reply = mpop(c, argv[1:])  # [LZ]MPOP numkeys key... side [COUNT n]
+    if reply is not NULL_ARRAY or c.multi is not None:
+        return reply
+    return _block(c, argv, wants, argv[3 : 3 + int(argv[2])], deadline)
+
+
 def _parse_mpop(argv: Argv, sides: tuple[bytes, bytes]) -> None:
     """``lmpopGenericCommand`` / ``zmpopGenericCommand`` from argument 2 on: numkeys, the side
     after the keys, an optional COUNT; every error before the timeout's."""
@@ -176,12 +187,7 @@ def cmd_brpoplpush(c: Client, argv: Argv) -> Reply:
 )
 def cmd_blmpop(c: Client, argv: Argv) -> Reply:
     """BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]."""
-    _parse_mpop(argv, (b"left", b"right"))
-    deadline = parse_timeout(argv[1], c.server.now_ms)
-    reply = lists.cmd_lmpop(c, argv[1:])  # LMPOP numkeys key... side [COUNT n]
-    if reply is not NULL_ARRAY or c.multi is not None:
-        return reply
-    return _block(c, argv, LIST, argv[3 : 3 + int(argv[2])], deadline)
+    return _bmpop(c, argv, (b"left", b"right"), lists.cmd_lmpop, LIST)
 
 
 # -- sorted sets ---------------------------------------------------------------------------------
@@ -257,9 +263,4 @@ def cmd_bzpopmax(c: Client, argv: Argv) -> Reply:
 )
 def cmd_bzmpop(c: Client, argv: Argv) -> Reply:
     """BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]."""
-    _parse_mpop(argv, (b"min", b"max"))
-    deadline = parse_timeout(argv[1], c.server.now_ms)
-    reply = sorted_sets.cmd_zmpop(c, argv[1:])  # ZMPOP numkeys key... side [COUNT n]
-    if reply is not NULL_ARRAY or c.multi is not None:
-        return reply
-    return _block(c, argv, ZSET, argv[3 : 3 + int(argv[2])], deadline)
+    return _bmpop(c, argv, (b"min", b"max"), sorted_sets.cmd_zmpop, ZSET)
