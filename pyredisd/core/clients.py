@@ -171,7 +171,7 @@ class Client:
             letters += "P"
         if self.multi is not None:
             letters += "x"
-        if self.blocked:
+        if self.blocked or self.paused:  # a postponed client is blocked too (BLOCKED_POSTPONE)
             letters += "b"
         tracking = self.tracking
         if tracking is not None:

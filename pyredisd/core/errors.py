@@ -400,3 +400,7 @@ def prefix_overlaps_given(prefix: bytes, other: bytes) -> str:
 
 # -- keyspace notifications (notify.c keyspaceEventsStringToFlags; config.c) ----------------------
 NOTIFY_INVALID_CLASS = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."
+
+
+# -- blocking commands (blocked.c, timeout.c getTimeoutFromObjectOrReply) --------------------------
+UNBLOCKED = "UNBLOCKED client unblocked via CLIENT UNBLOCK"

@@ -19,6 +19,7 @@ from pyredisd.core import notify, watch
 from pyredisd.core.pubsub import PubSub
 
 if TYPE_CHECKING:
+    from pyredisd.core.blocking import Blocking
     from pyredisd.core.keyspace import Database
     from pyredisd.core.tracking import Tracking
 
@@ -48,12 +49,13 @@ class _Standalone:
 class KeyEvents:
     """The server's listeners on key changes."""
 
-    __slots__ = ("host", "notify_flags", "tracking")
+    __slots__ = ("blocking", "host", "notify_flags", "tracking")
 
     def __init__(self, host: EventHost | None = None, notify_flags: int = 0) -> None:
         self.host: EventHost = host if host is not None else _Standalone()
         self.notify_flags = notify_flags  # notify-keyspace-events, as NOTIFY_* bits
         self.tracking: Tracking | None = None  # client-side caching (the server sets it)
+        self.blocking: Blocking | None = None  # the server's blocked clients
 
     def wants(self, db: Database) -> bool:
         """Whether ``db``'s writes must be reported (it is then a ``HookedDatabase``)."""
@@ -61,6 +63,7 @@ class KeyEvents:
             bool(db.watched)
             or self.notifying()
             or (self.tracking is not None and self.tracking.listening)
+            or (self.blocking is not None and self.blocking.has_waiters(db))
         )
 
     def notifying(self) -> bool:
@@ -83,6 +86,15 @@ class KeyEvents:
     def added(self, db: Database, key: bytes) -> None:
         """``dbAdd``: ``key`` did not exist and now holds a value."""
         self.notify(db, notify.NEW, "new", key)
+        if self.blocking is not None:
+            self.blocking.signal(db, key)  # signalKeyAsReady
+
+    def swapped(self, db: Database, other: Database) -> None:
+        """SWAPDB exchanged the contents of ``db`` and ``other``: keys waited on in either that
+        now exist are ready (``scanDatabaseForReadyKeys``)."""
+        if self.blocking is not None:
+            self.blocking.scan(db)
+            self.blocking.scan(other)
 
     def notify(self, db: Database, cls: int, event: str, key: bytes) -> None:
         """``notifyKeyspaceEvent``: publish ``event`` on ``key`` if its class is enabled."""

@@ -100,14 +100,14 @@ def _clients(s: Server) -> Fields:
         ("maxclients", s.config["maxclients"]),
         ("client_recent_max_input_buffer", recent_in),
         ("client_recent_max_output_buffer", recent_out),
-        # Clients postponed by CLIENT PAUSE are blocked too, as in Redis 7.0 (flag b).
+        # Clients postponed by CLIENT PAUSE are blocked too (BLOCKED_POSTPONE), as in Redis.
         ("blocked_clients", sum(1 for c in clients if c.blocked or c.paused)),
         ("tracking_clients", s.tracking.clients),
         ("pubsub_clients", sum(1 for c in clients if c.pubsub)),
         ("watching_clients", sum(1 for c in clients if c.watched)),
-        ("clients_in_timeout_table", 0),
+        ("clients_in_timeout_table", s.blocking.in_timeout_table()),
         ("total_watched_keys", watch.watched_keys(s.dbs)),
-        ("total_blocking_keys", 0),
+        ("total_blocking_keys", s.blocking.blocking_keys()),
         ("total_blocking_keys_on_nokey", 0),
     ]
 

@@ -146,6 +146,7 @@ class Database:
             watch.touch_all(other, self)
         self.data, other.data = other.data, self.data
         self.expires, other.expires = other.expires, self.expires
+        self.events.swapped(self, other)
 
     def _expire(self, key: bytes) -> None:
         del self.data[key]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from pyredisd.core.replies import Reply
 
 # Why the core asks for a connection to be dropped (``Peer.drop``); the network layer logs it
 # in Redis's words.
@@ -25,6 +28,10 @@ class Peer(Protocol):
     def refresh(self) -> None:
         """The client's ``reply_mode`` or ``paused`` changed: act on them (suppress replies,
         hold requests, or run the held ones on the connection's next turn)."""
+
+    def unblocked(self, reply: Reply) -> None:
+        """The reply of the client's blocking command (served, timed out, CLIENT UNBLOCK):
+        send it, then run the requests held while it was blocked."""
 
     def drop(self, reason: str) -> None:
         """Log why (``DROP_IDLE``, ``DROP_OUTPUT_LIMIT``) and drop the connection now."""

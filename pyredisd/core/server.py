@@ -15,10 +15,12 @@ from collections.abc import Callable
 from typing import Protocol
 
 from pyredisd.core import errors, limits, watch
+from pyredisd.core.blocking import Blocking
 from pyredisd.core.clients import Client, ClientRegistry
-from pyredisd.core.clock import Clock
+from pyredisd.core.clock import Clock, DelayedCall, call_at
 from pyredisd.core.commands import (
     bitmaps,
+    blocking,
     client_admin,
     client_tracking,
     connection,
@@ -183,10 +185,12 @@ class Server:
             bitmaps.GROUP,
             hyperloglog.GROUP,
             lists.GROUP,
+            blocking.GROUP,
             hashes.GROUP,
             hash_expiry.GROUP,
             sets.GROUP,
             sorted_sets.GROUP,
+            blocking.ZSET_GROUP,
             sort.GROUP,
             geo.GROUP,
             transactions.GROUP,
@@ -208,7 +212,11 @@ class Server:
         self.monitors: dict[int, Client] = {}
         self.pause_mode: str | None = None  # "write" or "all"
         self.pause_end_ms = 0
+        self._pause_timer: DelayedCall | None = None
         self.postponed: dict[int, Client] = {}
+        # Clients blocked on keys (BLPOP, ...); ready keys make ``_hooked`` true until served.
+        self.blocking = Blocking(self)
+        self.events.blocking = self.blocking
         # Clients in MULTI, by id: their commands are queued on the slow path.
         self.in_multi: dict[int, Client] = {}
         self._hooked = False
@@ -233,6 +241,7 @@ class Server:
         self.monitors.pop(client.id, None)
         self.postponed.pop(client.id, None)
         self.soft_limit_since.pop(client.id, None)
+        self.blocking.forget(client)
         self.pubsub.unsubscribe_all(client)
         client.pubsub = False
         self.tracking.forget(client)
@@ -258,12 +267,24 @@ class Server:
             self.pause_mode = mode
         self.pause_end_ms = max(self.pause_end_ms, end_ms)
         self._update_hooked()
+        # The pause ends once its deadline has passed, as Redis checks (end < now).
+        if self._pause_timer is not None and self._pause_timer.active():
+            self._pause_timer.cancel()
+        self._pause_timer = call_at(self.clock, self.pause_end_ms, self._pause_expired)
+
+    def _pause_expired(self) -> None:
+        self._pause_timer = None
+        if self.pause_mode is not None:
+            self.unpause_clients()
 
     def unpause_clients(self) -> None:
         """CLIENT UNPAUSE, or the pause ran out: the postponed clients resume in arrival order
         (their connections run the held requests on their next turn)."""
         self.pause_mode = None
         self.pause_end_ms = 0
+        if self._pause_timer is not None and self._pause_timer.active():
+            self._pause_timer.cancel()
+        self._pause_timer = None
         self._update_hooked()
         postponed, self.postponed = self.postponed, {}
         for client in postponed.values():
@@ -320,11 +341,22 @@ class Server:
             or bool(self.pubsub.clients)
             or bool(self.in_multi)
             or bool(self.tracking.clients)
+            or bool(self.blocking.ready)
         )
 
     def tracking_changed(self) -> None:
         """A client turned tracking on or off: while any client tracks, ``execute`` takes
         its slow path (keys to remember after reads, its own invalidations after replies)."""
+        self._update_hooked()
+
+    # -- blocked clients -----------------------------------------------------------------------
+    def blocked_keys_ready(self) -> None:
+        """A key someone waits on got a value: serve after the current command (or EXEC)."""
+        self._hooked = True
+
+    def serve_blocked(self) -> None:
+        """``handleClientsBlockedOnKeys``, after a command that made keys ready."""
+        self.blocking.handle()
         self._update_hooked()
 
     def _intercept(self, client: Client, command: Command, argv: list[bytes]) -> Reply | None:
@@ -432,6 +464,8 @@ class Server:
         command.usec += (timer() - start) // 1000
         if self._hooked:
             reply = self._after(client, command, argv, reply)
+            if self.blocking.ready:
+                self.serve_blocked()
         return reply
 
     def total_commands(self) -> int:
@@ -559,5 +593,23 @@ class Server:
 
 
 class _WallClock:
+    """Time without a reactor (core tests): nothing scheduled ever runs."""
+
     def seconds(self) -> float:
         return time.time()
+
+    def callLater(  # noqa: N802
+        self, delay: float, callable: Callable[..., object], *args: object, **kw: object
+    ) -> DelayedCall:
+        return _NeverCalled()
+
+
+class _NeverCalled:
+    def __init__(self) -> None:
+        self._active = True
+
+    def cancel(self) -> None:
+        self._active = False
+
+    def active(self) -> bool:
+        return self._active

@@ -37,6 +37,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from pyredisd.core.blocking import BLOCKED
 from pyredisd.core.commands.monitoring import POSTPONED
 from pyredisd.core.errors import ProtocolError
 from pyredisd.core.peer import DROP_IDLE
@@ -187,7 +188,9 @@ class RedisProtocol(Protocol):
         out: list[bytes] = []
         size = 0
         try:
-            while not self._paused and not self._closing and not client.paused:
+            while (
+                not self._paused and not self._closing and not client.paused and not client.blocked
+            ):
                 pending = self._pending
                 taken = not pending
                 if pending:
@@ -217,6 +220,12 @@ class RedisProtocol(Protocol):
                         if reply is POSTPONED:
                             # CLIENT PAUSE: this request and the rest wait for refresh().
                             self._hold(batch[done - 1 :])
+                            break
+                        if reply is BLOCKED:
+                            # A blocking command: its reply comes with unblocked(); the rest
+                            # waits (Redis keeps the blocked command's argv: argv-mem).
+                            self._hold(batch[done:])
+                            client.argv_mem += sum(len(arg) for arg in argv)
                             break
                         data = self._special_reply(client, reply, by_type)
                     else:
@@ -284,7 +293,7 @@ class RedisProtocol(Protocol):
     def _update_special(self) -> None:
         client = self.client
         self._special = client is not None and (
-            client.paused or client.reply_mode != "on" or bool(self._own_pushes)
+            client.paused or client.blocked or client.reply_mode != "on" or bool(self._own_pushes)
         )
 
     def _write(self, data: bytes) -> None:
@@ -377,13 +386,33 @@ class RedisProtocol(Protocol):
     def refresh(self) -> None:
         self._update_special()
         client = self.client
-        if client is None or client.paused or self._closing or self._busy:
+        if client is None or client.paused or client.blocked or self._closing or self._busy:
             return
         if (self._pending or self._parser.more) and self._wake_call is None:
             self._wake_call = self._reactor.callLater(0, self._wake)
 
+    def unblocked(self, reply: Reply) -> None:
+        """The blocked command's ``reply`` (served, timed out or CLIENT UNBLOCK): send it after
+        anything already waiting in the outbox, then run the held requests on the connection's
+        next turn (cf. ``processUnblockedClients``)."""
+        client = self.client
+        if client is None or self._closing:
+            return
+        by_type = ENCODERS[client.resp].by_type
+        data = self._special_reply(client, reply, by_type)
+        if data:
+            if self._paused or self._outbox:
+                self._outbox.append(data)
+                self._outbox_bytes += len(data)
+            else:
+                self._write(data)
+        pending = self._pending
+        client.argv_mem = sum(len(arg) for argv in pending for arg in argv) if pending else 0
+        self.refresh()
+
     def _wake(self) -> None:
-        """Run the requests held during a CLIENT PAUSE (cf. ``processUnblockedClients``)."""
+        """Run the requests held during a CLIENT PAUSE or a blocking command (cf.
+        ``processUnblockedClients``)."""
         self._wake_call = None
         if not self._busy and not self._paused and not self._closing:
             self._process()
