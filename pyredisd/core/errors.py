@@ -341,3 +341,7 @@ def exec_abort(message: str) -> str:
     and the rejection is quoted (an ``ERR`` reason loses its code, as Redis formats it)."""
     reason = message[4:] if message.startswith("ERR ") else message
     return "EXECABORT Transaction discarded because of: " + reason
+
+
+# -- maxmemory and MEMORY (evict.c, server.c processCommand, object.c memoryCommand) -------------
+OOM = "OOM command not allowed when used memory > 'maxmemory'."
