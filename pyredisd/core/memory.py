@@ -112,21 +112,26 @@ class Memory:
 
     # -- maxmemory -----------------------------------------------------------------------------
     def perform_evictions(self) -> int:
-        """``performEvictions``: evict until under ``maxmemory`` or out of time or keys."""
-        used = self.used()
-        if used <= self.maxmemory:
-            self.running = False
-            return evict.EVICT_OK
+        """``performEvictions``: evict until under ``maxmemory`` or out of time or keys. The
+        sampler's snapshot taken on the way counts too, so one more round may follow."""
         config = self.server.config
-        result, _ = self.evictor.perform(
-            self.server.dbs,
-            self.policy,
-            used - self.maxmemory,
-            config["maxmemory-samples"],
-            self.clock,
-            evict.time_limit_us(config["maxmemory-eviction-tenacity"]),
-            self.server.timer,
-        )
+        result = evict.EVICT_OK
+        for _ in range(3):
+            used = self.used()
+            if used <= self.maxmemory:
+                result = evict.EVICT_OK
+                break
+            result, _ = self.evictor.perform(
+                self.server.dbs,
+                self.policy,
+                used - self.maxmemory,
+                config["maxmemory-samples"],
+                self.clock,
+                evict.time_limit_us(config["maxmemory-eviction-tenacity"]),
+                self.server.timer,
+            )
+            if result != evict.EVICT_OK:
+                break
         self.running = result == evict.EVICT_RUNNING
         return result
 
