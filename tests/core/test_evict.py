@@ -132,7 +132,7 @@ class LRUTests(EvictTestCase):
         ):
             self.call(*request)
         self.assertEqual(self.call("OBJECT", "IDLETIME", "k"), 5)
-        for request, key in (
+        writes: tuple[tuple[tuple[str | int, ...], str], ...] = (
             (("TOUCH", "k"), "k"),
             (("INCR", "k"), "k"),
             (("SET", "k", "2"), "k"),
@@ -140,13 +140,14 @@ class LRUTests(EvictTestCase):
             (("STRLEN", "k"), "k"),
             (("RPUSH", "l", "b"), "l"),
             (("LRANGE", "l", 0, -1), "l"),
-        ):
-            with self.subTest(request=request):
+        )
+        for write, key in writes:
+            with self.subTest(request=write):
                 idle = self.call("OBJECT", "IDLETIME", key)
                 assert isinstance(idle, int)
                 self.advance(3)
                 self.assertEqual(self.call("OBJECT", "IDLETIME", key), idle + 3)
-                self.call(*request)
+                self.call(*write)
                 self.assertEqual(self.call("OBJECT", "IDLETIME", key), 0)
 
     def test_rename_and_move_keep_the_stamp(self) -> None:

@@ -223,11 +223,12 @@ class MemoryCommandTests(MemoryTestCase):
         stats = self.call("MEMORY", "STATS")
         assert isinstance(stats, Map)
         fields = dict(stats.items)
-        self.assertEqual(fields[b"total.allocated"], self.server.memory.used())
-        self.assertEqual(fields[b"keys.count"], 1)
         self.assertIn(b"db.0", fields)
+        numbers = {k: v for k, v in fields.items() if isinstance(k, bytes) and type(v) is int}
+        self.assertEqual(numbers[b"total.allocated"], self.server.memory.used())
+        self.assertEqual(numbers[b"keys.count"], 1)
         self.assertEqual(
-            fields[b"dataset.bytes"], fields[b"total.allocated"] - fields[b"overhead.total"]
+            numbers[b"dataset.bytes"], numbers[b"total.allocated"] - numbers[b"overhead.total"]
         )
         doctor = self.call("MEMORY", "DOCTOR")
         assert isinstance(doctor, bytes)
@@ -235,7 +236,9 @@ class MemoryCommandTests(MemoryTestCase):
         self.assertEqual(self.call("MEMORY", "PURGE"), OK)
         help_reply = self.call("MEMORY", "HELP")
         assert isinstance(help_reply, list)
-        self.assertEqual(help_reply[0], Status(help_reply[0].text))
+        first = help_reply[0]
+        assert isinstance(first, Status)
+        self.assertTrue(first.text.startswith("MEMORY <subcommand>"))
         self.assertEqual(
             self.call("MEMORY", "FOO"),
             ErrorReply("ERR unknown subcommand 'FOO'. Try MEMORY HELP."),
