@@ -131,11 +131,11 @@ def cmd_memory_stats(c: Client, argv: Argv) -> Reply:
 _EMPTY = (
     "Hi Sam, this instance is empty or is using very little memory, my issues detector can't "
     "be used in these conditions. Please, leave for your mission on Earth and fill it with some "
-    "data. The new Sam and I will be back to our programming as soon as I finished rebooting."
+    "data. The new Sam and I will be back to our programming as soon as I finished rebooting.\n"
 )
 _HEALTHY = (
     "Hi Sam, I can't find any memory issue in your instance. I can only account for what "
-    "occurs on this base."
+    "occurs on this base.\n"
 )
 _DOCTOR_MIN = 5 * 1024 * 1024  # getMemoryDoctorReport: below 5MB of data, nothing to say
 
