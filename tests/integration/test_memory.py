@@ -113,8 +113,9 @@ class RESP2MemoryTests(TestCase):
                 out.append(("tx", type(exc).__name__))
             r.config_set("maxmemory", 0)
             r.config_set("maxmemory-policy", "volatile-lfu")
-            out.append(r.object("freq", "k"))
-            out.append(r.memory_usage("k") > 0)
+            r.set("k3", "v")
+            out.append(r.object("freq", "k3"))  # LFU_INIT_VAL
+            out.append((r.memory_usage("k") or 0) > 0)
             out.append(r.memory_usage("missing"))
             stats = r.memory_stats()
             out.append(stats["keys.count"])
@@ -125,8 +126,8 @@ class RESP2MemoryTests(TestCase):
         self.assertEqual(out[2], errors.OBJECT_FREQ_NOT_LFU.removeprefix("ERR "))
         self.assertEqual(out[3], ("oom", errors.OOM.removeprefix("OOM ")))
         self.assertEqual(out[4], "v")
-        self.assertEqual(out[5][0], "tx")  # type: ignore[index]
-        self.assertEqual(out[6:], [0, True, None, 1])
+        self.assertEqual(out[5], ("tx", "OutOfMemoryError"))  # the queued GET was refused
+        self.assertEqual(out[6:], [5, True, None, 2])
 
 
 class RESP3MemoryTests(RESP2MemoryTests):
