@@ -186,12 +186,13 @@ def time_limit_us(tenacity: int) -> float:
 
 # -- sampling ----------------------------------------------------------------------------------
 class _Snapshot:
-    """Keys of one table to draw samples from (see the module docstring)."""
+    """Keys of one table to draw samples from (see the module docstring). It remembers its
+    table by id only, so a flushed table is not kept alive by it."""
 
     __slots__ = ("draws", "keys", "source")
 
     def __init__(self, source: dict[bytes, Any]) -> None:
-        self.source = source
+        self.source = id(source)
         self.keys = list(source)
         self.draws = 0
 
@@ -199,10 +200,11 @@ class _Snapshot:
 class Evictor:
     """``performEvictions`` for one server's databases, with its eviction pool."""
 
-    __slots__ = ("_next_db", "_snapshots", "pool", "random")
+    __slots__ = ("_next_db", "_snapshots", "evicted", "pool", "random")
 
     def __init__(self, rng: random.Random) -> None:
         self.random = rng
+        self.evicted = 0  # keys evicted since the cron last looked (Memory.cron)
         # (score, db id, key), ascending score: the best candidate is the last.
         self.pool: list[tuple[int, int, bytes]] = []
         self._snapshots: dict[tuple[int, bool], _Snapshot] = {}
@@ -216,7 +218,7 @@ class Evictor:
             return []
         slot = (db.id, volatile)
         snap = self._snapshots.get(slot)
-        if snap is None or snap.source is not table or snap.draws >= len(snap.keys):
+        if snap is None or snap.source != id(table) or snap.draws >= len(snap.keys):
             snap = self._snapshots[slot] = _Snapshot(table)
         keys, below = snap.keys, self.random.random
         found: list[bytes] = []
@@ -324,6 +326,7 @@ class Evictor:
             db.evict(key)
             freed += before - db.mem
             evicted += 1
+            self.evicted += 1
             if evicted % 16 == 0 and (timer() - start) / 1000 > limit_us:
                 return EVICT_RUNNING, evicted
         return EVICT_OK, evicted

@@ -169,6 +169,9 @@ class Memory:
             self.perform_evictions()
         else:
             self.used()  # settles the databases and updates the peak
+        if not self.evictor.evicted:
+            self.evictor.forget()  # no eviction lately: let go of the sampler's key snapshots
+        self.evictor.evicted = 0
 
     # -- CLIENT NO-TOUCH -----------------------------------------------------------------------
     def save_stamps(

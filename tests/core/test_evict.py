@@ -511,3 +511,13 @@ class TenacityTests(EvictTestCase):
         self.advance(0.1)
         self.assertEqual(len(self.server.dbs[0]), 0)
         self.assertFalse(self.server.memory.running)
+
+
+class DebugObjectTests(EvictTestCase):
+    def test_debug_object_shows_the_lru_field(self) -> None:
+        self.server.config.values["enable-debug-command"] = "yes"
+        self.call("SET", "k", "v")
+        stamp = self.server.dbs[0].access[b"k"]
+        self.advance(12)
+        reply = self.call("DEBUG", "OBJECT", "k")
+        self.assertIn(f"lru:{stamp} lru_seconds_idle:12", getattr(reply, "text", ""))
