@@ -404,3 +404,7 @@ NOTIFY_INVALID_CLASS = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."
 
 # -- blocking commands (blocked.c, timeout.c getTimeoutFromObjectOrReply) --------------------------
 UNBLOCKED = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+
+
+# -- maxmemory and MEMORY (evict.c, server.c processCommand, object.c memoryCommand) -------------
+OOM = "OOM command not allowed when used memory > 'maxmemory'."

@@ -113,24 +113,37 @@ def _clients(s: Server) -> Fields:
 
 
 def _memory(s: Server) -> Fields:
+    # used_memory is the estimate maxmemory is enforced on (pyredisd.core.memory says what it
+    # counts); used_memory_rss is what the process holds.
     rss = process.rss_bytes()
-    peak = max(process.peak_rss_bytes(), rss)
+    used = s.memory.used()
+    peak = s.memory.peak
+    overhead = s.memory.overhead()
+    startup = s.memory.startup
+    dataset = used - overhead
+    net = used - startup
     system = process.total_system_memory()
     maxmemory = s.config["maxmemory"]
     return [
-        ("used_memory", rss),
-        ("used_memory_human", human(rss)),
+        ("used_memory", used),
+        ("used_memory_human", human(used)),
         ("used_memory_rss", rss),
         ("used_memory_rss_human", human(rss)),
         ("used_memory_peak", peak),
         ("used_memory_peak_human", human(peak)),
-        ("used_memory_peak_perc", f"{100 * rss / peak:.2f}%" if peak else "0.00%"),
+        ("used_memory_peak_perc", f"{100 * used / peak:.2f}%" if peak else "0.00%"),
+        ("used_memory_overhead", overhead),
+        ("used_memory_startup", startup),
+        ("used_memory_dataset", dataset),
+        ("used_memory_dataset_perc", f"{100 * dataset / net:.2f}%" if net > 0 else "0.00%"),
         ("total_system_memory", system),
         ("total_system_memory_human", human(system)),
         ("maxmemory", maxmemory),
         ("maxmemory_human", human(maxmemory)),
         ("maxmemory_policy", s.config["maxmemory-policy"]),
-        ("mem_fragmentation_ratio", "1.00"),
+        ("mem_fragmentation_ratio", f"{rss / used:.2f}"),
+        ("mem_fragmentation_bytes", rss - used),
+        ("mem_not_counted_for_evict", 0),
         ("mem_clients_slaves", 0),
         ("mem_clients_normal", _client_memory(s)),
         ("mem_allocator", "pymalloc"),
@@ -172,7 +185,7 @@ def _stats(s: Server) -> Fields:
         ("sync_partial_err", 0),
         ("expired_subkeys", s.field_expiry.expired),
         ("expired_keys", ks.expired_keys),
-        ("evicted_keys", 0),
+        ("evicted_keys", ks.evicted_keys),
         ("evicted_clients", 0),
         ("keyspace_hits", ks.hits),
         ("keyspace_misses", ks.misses),

@@ -10,6 +10,7 @@ else a command needs hangs off the server, so two servers can live in one proces
 from __future__ import annotations
 
 import os
+import random
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -31,6 +32,7 @@ from pyredisd.core.commands import (
     hyperloglog,
     introspection,
     lists,
+    memory,
     monitoring,
     pubsub,
     server_cmds,
@@ -47,6 +49,8 @@ from pyredisd.core.errors import CommandError
 from pyredisd.core.events import KeyEvents
 from pyredisd.core.hashttl import FieldExpiry
 from pyredisd.core.keyspace import Database, KeyspaceStats
+from pyredisd.core.memory import OPTIONS as MEMORY_OPTIONS
+from pyredisd.core.memory import Memory
 from pyredisd.core.peer import DROP_IDLE, DROP_OUTPUT_LIMIT
 from pyredisd.core.pubsub import PubSub
 from pyredisd.core.replies import QUEUED, ErrorReply, Reply
@@ -167,8 +171,11 @@ class Server:
         self.field_expiry = FieldExpiry()  # hash fields with a TTL (HEXPIRE)
         self.tracking = Tracking(self)
         self.events.tracking = self.tracking
+        # used_memory, maxmemory and the LRU/LFU clock (pyredisd.core.memory, core.evict).
+        self.memory = Memory(self, self.clock.seconds(), random.Random())
         self.dbs: list[Database] = [
-            Database(i, self.keyspace_stats, self.events) for i in range(self.config["databases"])
+            Database(i, self.keyspace_stats, self.events, self.memory.clock)
+            for i in range(self.config["databases"])
         ]
         self.refresh_hooks()
         self.clients = ClientRegistry()
@@ -180,6 +187,7 @@ class Server:
             pubsub.GROUP,
             server_cmds.GROUP,
             introspection.GROUP,
+            memory.GROUP,
             generic.GROUP,
             strings.GROUP,
             bitmaps.GROUP,
@@ -226,6 +234,12 @@ class Server:
         self._cron_cursor = 0
         self.peak_input = [0] * PEAK_SLOTS
         self.peak_output = [0] * PEAK_SLOTS
+        # CLIENT NO-TOUCH clients (their commands take the slow path, which puts back the
+        # stamps of the keys they looked at), and the stamps saved for the running command.
+        self.no_touch: dict[int, Client] = {}
+        self._stamps: tuple[Database, list[tuple[bytes, int]]] | None = None
+        self.memory.configure()
+        self._update_hooked()
 
     # -- clients -------------------------------------------------------------------------------
     def new_client(self, peer: object = None, **kwargs: object) -> Client:
@@ -242,6 +256,7 @@ class Server:
         self.postponed.pop(client.id, None)
         self.soft_limit_since.pop(client.id, None)
         self.blocking.forget(client)
+        self.no_touch.pop(client.id, None)
         self.pubsub.unsubscribe_all(client)
         client.pubsub = False
         self.tracking.forget(client)
@@ -298,6 +313,16 @@ class Server:
         client.pubsub = self.pubsub.subscribed(client)
         self._update_hooked()
 
+    def set_no_touch(self, client: Client, on: bool) -> None:
+        """CLIENT NO-TOUCH ON|OFF (and RESET): the client's look-ups leave keys' LRU/LFU as
+        they were."""
+        client.no_touch = on
+        if on:
+            self.no_touch[client.id] = client
+        else:
+            self.no_touch.pop(client.id, None)
+        self._update_hooked()
+
     # -- MULTI/EXEC ----------------------------------------------------------------------------
     def begin_transaction(self, client: Client) -> None:
         """MULTI: queue ``client``'s commands until EXEC or DISCARD."""
@@ -320,6 +345,8 @@ class Server:
         """Run one queued command inside EXEC: ``execute``'s run and count part, under EXEC's
         time snapshot; monitors see it (cf. ``call`` from ``execCommand``)."""
         client.tot_cmds += 1
+        if client.no_touch:
+            self._stamps = self.memory.save_stamps(client, command, argv)
         timer = self.timer
         start = timer()
         try:
@@ -342,6 +369,8 @@ class Server:
             or bool(self.in_multi)
             or bool(self.tracking.clients)
             or bool(self.blocking.ready)
+            or self.memory.maxmemory > 0
+            or bool(self.no_touch)
         )
 
     def tracking_changed(self) -> None:
@@ -368,6 +397,8 @@ class Server:
         multi = client.multi
         if multi is not None and command.flags & CmdFlag.NO_MULTI:
             return self._reject(client, command, errors.NOT_IN_TRANSACTION)
+        if self.memory.maxmemory and self.memory.rejects(client, command):
+            return self._reject(client, command, errors.OOM)
         if client.pubsub and client.resp == 2 and command.fullname not in _PUBSUB_CONTEXT:
             return self._reject(client, command, errors.pubsub_context(command.fullname))
         flags = command.flags
@@ -396,12 +427,19 @@ class Server:
             client.last_interaction = self.clock.seconds()
             return QUEUED
         self.tracking.current = client  # whose command runs (NOLOOP, own invalidations)
+        if client.no_touch:
+            self._stamps = self.memory.save_stamps(client, command, argv)
         return None
 
     def _after(self, client: Client, command: Command, argv: list[bytes], reply: Reply) -> Reply:
         """The slow path's work after running: RESET drops the client's subscriptions
         (``clearClientConnectionState``), a subscribed RESP2 client's PING answers
-        ``["pong", message]`` (``pingCommand``), and the monitors see the command."""
+        ``["pong", message]`` (``pingCommand``), and the monitors see the command. The keys a
+        CLIENT NO-TOUCH client looked at get their LRU/LFU stamps back."""
+        if self._stamps is not None:
+            db, saved = self._stamps
+            self._stamps = None
+            db.restore_stamps(saved)
         if client.pubsub:
             if command.fullname == "reset":
                 self.pubsub.unsubscribe_all(client)
@@ -495,6 +533,7 @@ class Server:
         now_ms = int(now * 1000)
         if self.pause_mode is not None and self.pause_end_ms < now_ms:
             self.unpause_clients()
+        self.memory.cron(now)
         self.clients_cron(now)
         for db in self.dbs if self.pause_mode is None else ():  # a pause stops active expiry
             if db.expires:
@@ -575,6 +614,9 @@ class Server:
     def config_changed(self, names: set[str]) -> None:
         """Tell the host which options CONFIG SET changed."""
         self.hooks.config_changed(names)
+        if names & MEMORY_OPTIONS:
+            self.memory.configure()
+            self._update_hooked()
         if "notify-keyspace-events" in names:
             self.events.notify_flags = self.config["notify-keyspace-events"]
             self.refresh_hooks()

@@ -195,7 +195,12 @@ class ConfigGetTests(SynchronousTestCase):
         config = Config.defaults()
         self.assertEqual(
             sorted(config.get(["maxmemory*"])),
-            [("maxmemory", "0"), ("maxmemory-policy", "noeviction")],
+            [
+                ("maxmemory", "0"),
+                ("maxmemory-eviction-tenacity", "10"),
+                ("maxmemory-policy", "noeviction"),
+                ("maxmemory-samples", "5"),
+            ],
         )
         self.assertEqual(config.get(["hz", "port", "hz", "h?"]), [("hz", "10"), ("port", "6379")])
         self.assertEqual(config.get(["nosuch*"]), [])

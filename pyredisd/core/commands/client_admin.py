@@ -237,7 +237,7 @@ def cmd_client_no_evict(c: Client, argv: Argv) -> Reply:
 )
 def cmd_client_no_touch(c: Client, argv: Argv) -> Reply:
     """Controls whether commands sent by the client affect the LRU/LFU of accessed keys."""
-    c.no_touch = _on_off(argv[2])
+    c.server.set_no_touch(c, _on_off(argv[2]))
     return OK
 
 

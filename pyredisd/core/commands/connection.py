@@ -50,7 +50,7 @@ def cmd_reset(c: Client, argv: Argv) -> Reply:
     c.name = b""
     # cf. clearClientConnectionState: the modes go too; lib-name and lib-ver stay.
     c.no_evict = False
-    c.no_touch = False
+    c.server.set_no_touch(c, False)
     c.server.discard_transaction(c)  # MULTI queue and WATCHes
     c.server.tracking.disable(c)  # client-side caching off
     if c.monitor:

@@ -26,6 +26,7 @@ from pyredisd.core.commands.spec import (
     KeySpec,
 )
 from pyredisd.core.errors import CommandError
+from pyredisd.core.evict import is_lfu
 from pyredisd.core.glob import stringmatch
 from pyredisd.core.keyspace import Database
 from pyredisd.core.replies import OK, Reply, Status
@@ -67,7 +68,7 @@ def cmd_del(c: Client, argv: Argv) -> Reply:
 def cmd_exists(c: Client, argv: Argv) -> Reply:
     """Determines whether one or more keys exist."""
     db, now_ms = c.db, c.server.now_ms
-    return sum(1 for key in argv[1:] if db.lookup_read(key, now_ms) is not None)
+    return sum(1 for key in argv[1:] if db.peek_read(key, now_ms) is not None)
 
 
 _EXPIRE_OPTIONS = {b"nx", b"xx", b"gt", b"lt"}
@@ -142,7 +143,7 @@ def cmd_expire(c: Client, argv: Argv) -> Reply:
 def cmd_ttl(c: Client, argv: Argv) -> Reply:
     """Returns the expiration time in seconds of a key."""
     db, now_ms = c.db, c.server.now_ms
-    if db.lookup_read(argv[1], now_ms) is None:
+    if db.peek_read(argv[1], now_ms) is None:
         return -2
     deadline = db.ttl_ms(argv[1])
     if deadline is None:
@@ -176,7 +177,8 @@ def cmd_unlink(c: Client, argv: Argv) -> Reply:
 def cmd_touch(c: Client, argv: Argv) -> Reply:
     """Returns the number of existing keys out of those specified after updating the time they
     were last accessed."""
-    return cmd_exists(c, argv)
+    db, now_ms = c.db, c.server.now_ms
+    return sum(1 for key in argv[1:] if db.lookup_read(key, now_ms) is not None)
 
 
 # -- types -------------------------------------------------------------------------------------
@@ -194,7 +196,7 @@ def type_name(value: Any) -> str:
 @GROUP.command("type", 2, _F.READONLY | _F.FAST, keys=(KEY_RO_ALL,), since="1.0.0", usage="key")
 def cmd_type(c: Client, argv: Argv) -> Reply:
     """Determines the type of value stored at a key."""
-    value = c.db.lookup_read(argv[1], c.server.now_ms)
+    value = c.db.peek_read(argv[1], c.server.now_ms)
     return Status("none" if value is None else type_name(value))
 
 
@@ -233,7 +235,9 @@ def rename_generic(c: Client, argv: Argv, nx: bool) -> bool:
         if nx:
             return False
         db.delete(target)
+    stamp = db.access.get(source)
     db.set(target, value)
+    db.carry_stamp(target, stamp)  # the object moves with its LRU/LFU (renameGenericCommand)
     if deadline is not None:
         db.set_expire(target, deadline)
     db.delete(source)
@@ -340,6 +344,7 @@ def cmd_move(c: Client, argv: Argv) -> Reply:
     if target.lookup(key, now_ms) is not None:
         return 0
     target.set(key, value)
+    target.carry_stamp(key, source.access.get(key))
     if deadline is not None:
         target.set_expire(key, deadline)
     source.delete(key)
@@ -393,7 +398,7 @@ def ttl_generic(c: Client, key: bytes, output_ms: bool, absolute: bool) -> int:
     """TTL PTTL EXPIRETIME PEXPIRETIME (cf. ``ttlGenericCommand``): -2 for a missing key, -1
     for one without a TTL, seconds rounded to the nearest."""
     db, now_ms = c.db, c.server.now_ms
-    if db.lookup_read(key, now_ms) is None:
+    if db.peek_read(key, now_ms) is None:
         return -2
     deadline = db.ttl_ms(key)
     if deadline is None:
@@ -673,8 +678,9 @@ def cmd_object(c: Client, argv: Argv) -> Reply:
 
 def _object_value(c: Client, key: bytes) -> Any:
     """The value OBJECT inspects (``objectCommandLookup``: a read, so hits are counted, but
-    LOOKUP_NONOTIFY: a miss is no ``keymiss`` event, hence the unhooked lookup)."""
-    return Database.lookup_read(c.db, key, c.server.now_ms)
+    LOOKUP_NOTOUCH: the key's LRU/LFU stays as it was, and LOOKUP_NONOTIFY: a miss is no
+    ``keymiss`` event, hence the unhooked lookup)."""
+    return Database.peek_read(c.db, key, c.server.now_ms)
 
 
 @GROUP.command(
@@ -687,7 +693,7 @@ def cmd_object_encoding(c: Client, argv: Argv) -> Reply:
 
 
 def _lfu_policy(c: Client) -> bool:
-    return "lfu" in str(c.server.config["maxmemory-policy"])
+    return is_lfu(c.server.memory.policy)
 
 
 @GROUP.command(
@@ -700,7 +706,7 @@ def cmd_object_freq(c: Client, argv: Argv) -> Reply:
         return None
     if not _lfu_policy(c):
         raise CommandError(errors.OBJECT_FREQ_NOT_LFU)
-    return 0  # access frequency is not tracked
+    return c.server.memory.clock.frequency(c.db.access.get(argv[2], 0))
 
 
 @GROUP.command(
@@ -713,7 +719,7 @@ def cmd_object_idletime(c: Client, argv: Argv) -> Reply:
         return None
     if _lfu_policy(c):
         raise CommandError(errors.OBJECT_IDLETIME_LFU)
-    return 0  # access time is not tracked
+    return c.server.memory.clock.idle_ms(c.db.access.get(argv[2], 0)) // 1000
 
 
 @GROUP.command(

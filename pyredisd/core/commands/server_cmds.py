@@ -99,7 +99,8 @@ def cmd_debug(c: Client, argv: Argv) -> Reply:
         value = c.db.lookup(argv[2], c.server.now_ms)
         if value is None:
             raise CommandError(errors.NO_SUCH_KEY)
-        return Status(_debug_object(value))
+        stamp = c.db.access.get(argv[2], 0)  # the key's lru field, and its idle seconds
+        return Status(_debug_object(value, stamp, c.server.memory.clock.idle_ms(stamp) // 1000))
     raise CommandError(errors.subcommand_syntax(argv[1], "DEBUG"))
 
 
@@ -118,13 +119,13 @@ def _strtod(arg: bytes) -> float:
         return 0.0
 
 
-def _debug_object(value: object) -> str:
+def _debug_object(value: object, lru: int = 0, idle: int = 0) -> str:
     if isinstance(value, bytes):
         length = len(value)
         encoding = "int" if _is_int(value) else ("embstr" if length <= 44 else "raw")
         return (
             f"Value at:0x{id(value):x} refcount:1 encoding:{encoding} "
-            f"serializedlength:{length} lru:0 lru_seconds_idle:0"
+            f"serializedlength:{length} lru:{lru} lru_seconds_idle:{idle}"
         )
     return f"Value at:0x{id(value):x} refcount:1 encoding:unknown serializedlength:0"
 
