@@ -139,8 +139,9 @@ class Database:
         data[key] = value
         self.access[key] = self.lru_clock
         self.stats.dirty += 1
-        if type(value) is bytes and type(old) is bytes:
-            self.mem += ((len(value) + 48) & -16) - ((len(old) + 48) & -16)
+        if old.__class__ is bytes and value.__class__ is bytes:
+            if len(value) != len(old):  # overwrites of the same length (counters) cost nothing
+                self.mem += ((len(value) + 48) & -16) - ((len(old) + 48) & -16)
         else:
             self._resized(key, old, value)
         if not keep_ttl and self.expires and self.expires.pop(key, None) is not None:

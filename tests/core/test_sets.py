@@ -311,6 +311,18 @@ class SetScanTests(FamilyTestCase):
         cursor, batch = self.scan("SSCAN", "s", "0", "COUNT", "5")
         self.assertNotEqual(cursor, b"0")
 
+    def test_compact_limits_follow_config(self) -> None:
+        """What counts as small follows set-max-listpack-* and set-max-intset-entries (sets
+        created under them, as Redis picks the encoding when it creates a set)."""
+        self.call("CONFIG", "SET", "set-max-listpack-entries", "2")
+        self.call("CONFIG", "SET", "set-max-intset-entries", "2")
+        self.call("SADD", "s", "a", "b", "c")
+        self.call("SADD", "n", "1", "2", "3")
+        self.call("SADD", "small", "1", "2")
+        self.assertNotEqual(self.scan("SSCAN", "s", "0", "COUNT", "1")[0], b"0")
+        self.assertNotEqual(self.scan("SSCAN", "n", "0", "COUNT", "1")[0], b"0")
+        self.assertEqual(self.scan("SSCAN", "small", "0", "COUNT", "1")[0], b"0")
+
     def test_big_set_full_iteration(self) -> None:
         """Iterating a big set returns every member, each step about COUNT of them."""
         members = [b"m%d" % i for i in range(1000)]

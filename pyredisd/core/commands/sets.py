@@ -78,11 +78,6 @@ def parse_numkeys(argv: Argv, index: int) -> int:
 # each call returns the members whose hash is at least the cursor, the lowest ``count`` hashes
 # first (plus any sharing the last hash), and the next cursor is the next hash. A member present
 # for a whole scan is therefore returned at least once, whatever happens to the others.
-SMALL_ENTRIES = 128  # set-max-listpack-entries (sorted sets track theirs: ZSet.compact)
-SMALL_VALUE = 64  # *-max-listpack-value
-INTSET_ENTRIES = 512  # set-max-intset-entries
-
-
 def parse_scan_options(argv: Argv, index: int) -> tuple[int, bytes | None]:
     """COUNT and MATCH of SSCAN/ZSCAN from ``argv[index:]`` (cf. ``scanGenericCommand``)."""
     count = 10
@@ -101,12 +96,18 @@ def parse_scan_options(argv: Argv, index: int) -> tuple[int, bytes | None]:
     return count, pattern
 
 
-def is_compact(members: Collection[bytes]) -> bool:
-    """Whether Redis would hold this set as a listpack or an intset (ignoring that it never
-    converts back after growing: that history is not kept for sets)."""
-    if len(members) <= SMALL_ENTRIES and all(len(m) <= SMALL_VALUE for m in members):
+def is_compact(c: Client, members: Collection[bytes]) -> bool:
+    """Whether Redis would hold this set as a listpack or an intset under the current
+    ``set-max-*`` settings (ignoring that it never converts back after growing: that history is
+    not kept for sets)."""
+    config = c.server.config
+    if len(members) <= config["set-max-listpack-entries"] and all(
+        len(m) <= config["set-max-listpack-value"] for m in members
+    ):
         return True
-    return len(members) <= INTSET_ENTRIES and all(string2ll(m) is not None for m in members)
+    return len(members) <= config["set-max-intset-entries"] and all(
+        string2ll(m) is not None for m in members
+    )
 
 
 def scan_reply(
@@ -332,7 +333,7 @@ def cmd_sscan(c: Client, argv: Argv) -> Reply:
     current = get_set(c, argv[1])
     if current is None:
         return [b"0", []]
-    return scan_reply(argv, cursor, current, whole=is_compact(current))
+    return scan_reply(argv, cursor, current, whole=is_compact(c, current))
 
 
 # -- multi-key commands ------------------------------------------------------------------------
