@@ -27,6 +27,7 @@ from pyredisd.core.errors import WRONGTYPE, CommandError
 from pyredisd.core.events import KeyEvents
 from pyredisd.core.evict import AccessClock, LFUTable
 from pyredisd.core.memsize import INT_SIZE, value_size
+from pyredisd.core.names import SharedNames
 
 
 class Database:
@@ -44,6 +45,7 @@ class Database:
         "id",
         "lru_clock",
         "mem",
+        "names",
         "scan_index",
         "sizes",
         "stats",
@@ -57,6 +59,7 @@ class Database:
         stats: KeyspaceStats,
         events: KeyEvents | None = None,
         clock: AccessClock | None = None,
+        names: SharedNames | None = None,
     ) -> None:
         self.id = index
         self.events = events if events is not None else KeyEvents()
@@ -64,6 +67,8 @@ class Database:
         self.expires: dict[bytes, int] = {}
         # LRU/LFU stamps (pyredisd.core.evict); the server refreshes lru_clock from its cron.
         self.clock = clock if clock is not None else AccessClock(0.0, random.Random(0))
+        # Hash field names shared across hashes: counted once (by the server), not per hash.
+        self.names = names if names is not None else SharedNames()
         self.access: dict[bytes, int] = {}
         self.lru_clock = self.clock.lru
         # The memory estimate: objects counted so far, containers' last measured sizes, and
@@ -229,7 +234,7 @@ class Database:
             value = data.get(key)
             if value is None or type(value) is bytes:
                 continue
-            size = value_size(value)
+            size = value_size(value, shared=self.names.table)
             self.mem += size - sizes.get(key, 0)
             sizes[key] = size
 

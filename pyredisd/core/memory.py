@@ -96,7 +96,7 @@ class Memory:
     # -- the estimate --------------------------------------------------------------------------
     def used(self) -> int:
         """``used_memory``: start-up size, every database's objects and tables, samplers."""
-        total = self.startup + self.evictor.snapshot_bytes()
+        total = self.startup + self.evictor.snapshot_bytes() + self.server.field_names.size()
         for db in self.server.dbs:
             # A database without keys counts as its empty tables (a table emptied key by key
             # keeps its capacity until FLUSHDB; that is not counted).
@@ -108,7 +108,8 @@ class Memory:
     def overhead(self) -> int:
         """``used_memory_overhead``: start-up size, tables, samplers (what is not data)."""
         tables = sum(db.overhead() if db.mem or db.unsized else EMPTY_DB for db in self.server.dbs)
-        return self.startup + tables + self.evictor.snapshot_bytes()
+        names = self.server.field_names.size()
+        return self.startup + tables + self.evictor.snapshot_bytes() + names
 
     # -- maxmemory -----------------------------------------------------------------------------
     def perform_evictions(self) -> int:

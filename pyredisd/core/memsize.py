@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 from collections import deque
+from collections.abc import Mapping
 from itertools import islice
 from typing import Any
 
@@ -42,8 +43,12 @@ def _mean_bytes(items: Any, count: int) -> float:
     return total / count if count else 0.0
 
 
-def value_size(value: Any, samples: int = RUNNING_SAMPLES) -> int:
-    """The estimated memory of a stored value (``samples`` <= 0: measure every element)."""
+def value_size(
+    value: Any, samples: int = RUNNING_SAMPLES, shared: Mapping[bytes, bytes] | None = None
+) -> int:
+    """The estimated memory of a stored value (``samples`` <= 0: measure every element). A
+    hash field that is the object in ``shared`` (:mod:`pyredisd.core.names`) is counted there,
+    once, not in every hash."""
     kind = type(value)
     if kind is bytes:
         return (len(value) + 48) & -16
@@ -53,7 +58,9 @@ def value_size(value: Any, samples: int = RUNNING_SAMPLES) -> int:
     if kind is dict:
         total = 0
         for field, item in islice(value.items(), taken):
-            total += ((len(field) + 48) & -16) + ((len(item) + 48) & -16)
+            if shared is None or shared.get(field) is not field:
+                total += (len(field) + 48) & -16
+            total += (len(item) + 48) & -16
         per = total / taken if taken else 0.0
         return sys.getsizeof(value) + int(per * count)
     if kind is set or kind is deque:

@@ -51,6 +51,7 @@ from pyredisd.core.hashttl import FieldExpiry
 from pyredisd.core.keyspace import Database, KeyspaceStats
 from pyredisd.core.memory import OPTIONS as MEMORY_OPTIONS
 from pyredisd.core.memory import Memory
+from pyredisd.core.names import SharedNames
 from pyredisd.core.peer import DROP_IDLE, DROP_OUTPUT_LIMIT
 from pyredisd.core.pubsub import PubSub
 from pyredisd.core.replies import QUEUED, ErrorReply, Reply
@@ -169,12 +170,13 @@ class Server:
         self.keyspace_stats = KeyspaceStats()
         self.events = KeyEvents(self, self.config["notify-keyspace-events"])
         self.field_expiry = FieldExpiry()  # hash fields with a TTL (HEXPIRE)
+        self.field_names = SharedNames()  # one bytes object per common hash field name
         self.tracking = Tracking(self)
         self.events.tracking = self.tracking
         # used_memory, maxmemory and the LRU/LFU clock (pyredisd.core.memory, core.evict).
         self.memory = Memory(self, self.clock.seconds(), random.Random())
         self.dbs: list[Database] = [
-            Database(i, self.keyspace_stats, self.events, self.memory.clock)
+            Database(i, self.keyspace_stats, self.events, self.memory.clock, self.field_names)
             for i in range(self.config["databases"])
         ]
         self.refresh_hooks()

@@ -127,8 +127,9 @@ def _set_pairs(c: Client, argv: Argv, name: str) -> int:
             else:
                 value[argv[index]] = argv[index + 1]
     else:
+        shared = c.server.field_names.share
         for index in range(2, len(argv), 2):
-            value[argv[index]] = argv[index + 1]
+            value[shared(argv[index])] = argv[index + 1]
     c.db.notify(notify.HASH, "hset", argv[1])
     return len(value) - before
 

@@ -57,7 +57,7 @@ def cmd_memory_usage(c: Client, argv: Argv) -> Reply:
     value = db.data.get(key)  # as dbFind: no expiry check, no access
     if value is None:
         return None
-    usage = bytes_size(key) + value_size(value, samples) + 2 * TABLE_ENTRY  # data, access
+    usage = bytes_size(key) + value_size(value, samples, db.names.table) + 2 * TABLE_ENTRY
     if key in db.expires:
         usage += TABLE_ENTRY + INT_SIZE
     return usage
