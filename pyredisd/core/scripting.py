@@ -71,10 +71,10 @@ def parse_shebang(body: bytes) -> tuple[frozenset[str] | None, bytes]:
     if not body.startswith(b"#!"):
         return None, body
     end = body.find(b"\n")
-    line = body[2:] if end < 0 else body[2:end]
+    line = body if end < 0 else body[:end]
     parts = line.decode("utf-8", "surrogateescape").split()
     engine = parts[0] if parts else ""
-    if engine != "lua":
+    if engine != "#!lua":
         raise CommandError(f"ERR Unexpected engine in script shebang: {engine}")
     flags: set[str] = set()
     for part in parts[1:]:
@@ -130,7 +130,7 @@ class Scripts:
                 _unwrap,
                 self._log,
                 self._setresp,
-                sha1hex,
+                self._sha1hex,
                 REDIS_VERSION.encode(),
                 _version_num(),
             )
@@ -306,12 +306,44 @@ class Scripts:
             text = "ERR " + message
         return runtime.table_from({b"err": text.strip("\r\n").encode()})
 
-    def _log(self, level: int, message: bytes) -> None:
-        if self.logger is not None:
-            self.logger(_LOG_LEVELS[level], message.decode("utf-8", "surrogateescape"))
+    # -- redis.log, redis.setresp, redis.sha1hex (Python, so C functions to Lua) --------------
+    def _raise(self, message: str) -> None:
+        raise LuaRaiseError(self._error_table(message))
 
-    def _setresp(self, version: int) -> None:
-        self.client().resp = int(version)
+    def _sha1hex(self, *args: Any) -> bytes:
+        if len(args) != 1:
+            self._raise("wrong number of arguments")
+        value = args[0]
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = _lua_number(value)
+        return sha1hex(value if isinstance(value, bytes) else b"")
+
+    def _log(self, *args: Any) -> None:
+        if len(args) < 2:
+            self._raise("redis.log() requires two arguments or more.")
+        level = _to_number(args[0])
+        if level is None:
+            self._raise("First argument must be a number (log level).")
+        level = int(level)
+        if not 0 <= level <= 3:
+            self._raise("Invalid debug level.")
+        parts = []
+        for index, value in enumerate(args[1:]):
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                value = _lua_number(value)
+            text = value if isinstance(value, bytes) else b""
+            parts.append((b" " if index else b"") + text)
+        if self.logger is not None:
+            message = b"".join(parts).decode("utf-8", "surrogateescape")
+            self.logger(_LOG_LEVELS[level], message)
+
+    def _setresp(self, *args: Any) -> None:
+        if len(args) != 1:
+            self._raise("redis.setresp() requires one argument.")
+        version = _to_number(args[0])
+        if version is None or int(version) not in (2, 3):
+            self._raise("RESP version must be 2 or 3.")
+        self.client().resp = int(version or 0)
 
     # -- Lua -> reply --------------------------------------------------------------------------
     def _to_reply(self, value: Any, script_resp: int, caller_resp: int) -> Reply:
@@ -380,6 +412,25 @@ def _unwrap(error: Any) -> Any:
     if isinstance(error, LuaRaiseError):
         return error.table
     return str(error).encode("utf-8", "surrogateescape")
+
+
+def _to_number(value: Any) -> float | None:
+    """``lua_tonumber``/``lua_isnumber``: a number, or a string that reads as one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, bytes):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _lua_number(value: float) -> bytes:
+    """Lua 5.1's ``tostring`` of a number (``%.14g``)."""
+    return b"%.14g" % value
 
 
 def _text(value: Any) -> str:

@@ -48,12 +48,7 @@ local redis = {}
 -- redis.call's error arrives as a Python exception; unwrap_py gives back its error table.
 redis.call = call_py
 redis.pcall = pcall_py
-redis.sha1hex = function(...)
-  if select('#', ...) ~= 1 then raise('wrong number of arguments') end
-  local s = ...
-  if type(s) == 'number' then s = tostring(s) elseif type(s) ~= 'string' then s = '' end
-  return sha1_py(s)
-end
+redis.sha1hex = sha1_py
 redis.error_reply = function(...)
   local s = ...
   if select('#', ...) ~= 1 or type(s) ~= 'string' then
@@ -69,31 +64,8 @@ redis.status_reply = function(...)
   end
   return {ok = s}
 end
-redis.log = function(...)
-  local argc = select('#', ...)
-  if argc < 2 then raise('redis.log() requires two arguments or more.') end
-  local args = pack(...)
-  local level = tonumber(args[1])
-  if level == nil then raise('First argument must be a number (log level).') end
-  level = level >= 0 and math.floor(level) or math.ceil(level)
-  if level < 0 or level > 3 then raise('Invalid debug level.') end
-  local parts = {}
-  for j = 2, argc do
-    local v = args[j]
-    if type(v) == 'string' or type(v) == 'number' then
-      parts[#parts + 1] = (j ~= 2 and ' ' or '') .. tostring(v)
-    elseif j ~= 2 then
-      parts[#parts + 1] = ' '
-    end
-  end
-  log_py(level, table.concat(parts))
-end
-redis.setresp = function(...)
-  if select('#', ...) ~= 1 then raise('redis.setresp() requires one argument.') end
-  local resp = tonumber((...)) or 0
-  if resp ~= 2 and resp ~= 3 then raise('RESP version must be 2 or 3.') end
-  setresp_py(resp)
-end
+redis.log = log_py
+redis.setresp = setresp_py
 redis.set_repl = function(...)
   if select('#', ...) ~= 1 then raise('redis.set_repl() requires two arguments.') end
   local flags = tonumber((...)) or 0
