@@ -321,10 +321,10 @@ class Scripts:
     def _log(self, *args: Any) -> None:
         if len(args) < 2:
             self._raise("redis.log() requires two arguments or more.")
-        level = _to_number(args[0])
-        if level is None:
+        number = _to_number(args[0])
+        if number is None:
             self._raise("First argument must be a number (log level).")
-        level = int(level)
+        level = int(number or 0)
         if not 0 <= level <= 3:
             self._raise("Invalid debug level.")
         parts = []

@@ -172,7 +172,7 @@ _CORPUS: list[tuple[str, tuple[str, ...]]] = [
             "k",
             "v",
         ),
-    ),  # noqa: E501
+    ),
     ("nil bulk is false", ("eval", "return type(redis.call('get', 'missing'))", "0")),
     ("status is table", ("eval", "return redis.call('set', 'k', 'v')", "0")),
     ("call error", ("eval", "return redis.call('incr', 'k')", "0")),
@@ -181,7 +181,7 @@ _CORPUS: list[tuple[str, tuple[str, ...]]] = [
     (
         "lua pcall",
         ("eval", "local ok, e = pcall(redis.call, 'incr', 'k'); return {tostring(ok), e}", "0"),
-    ),  # noqa: E501
+    ),
     ("unknown command", ("eval", "return redis.call('nosuch')", "0")),
     ("wrong arity", ("eval", "return redis.call('get')", "0")),
     ("noscript command", ("eval", "return redis.call('multi')", "0")),
@@ -190,7 +190,7 @@ _CORPUS: list[tuple[str, tuple[str, ...]]] = [
     (
         "number argument",
         ("eval", "redis.call('set', 'n', 1.5); return redis.call('get', 'n')", "0"),
-    ),  # noqa: E501
+    ),
     ("runtime error", ("eval", "error('boom')", "0")),
     ("error with table", ("eval", "error({err='X y'})", "0")),
     ("error on line 3", ("eval", "local a = 1\nlocal b = 2\nreturn redis.call('nosuch')", "0")),
@@ -210,7 +210,7 @@ _CORPUS: list[tuple[str, tuple[str, ...]]] = [
     (
         "shebang no-writes",
         ("eval", "#!lua flags=no-writes\nreturn redis.call('set', 'a', 'b')", "0"),
-    ),  # noqa: E501
+    ),
     ("shebang bad flag", ("eval", "#!lua flags=nope\nreturn 1", "0")),
     ("shebang bad engine", ("eval", "#!python\nreturn 1", "0")),
     ("shebang ro", ("eval_ro", "#!lua\nreturn 1", "0")),
@@ -219,26 +219,28 @@ _CORPUS: list[tuple[str, tuple[str, ...]]] = [
         "setresp3 map",
         (
             "eval",
-            "redis.setresp(3); redis.call('hset', 'h', 'f', 'v'); return redis.call('hgetall', 'h')",
+            "redis.setresp(3); redis.call('hset', 'h', 'f', 'v');"
+            " return redis.call('hgetall', 'h')",
             "0",
         ),
-    ),  # noqa: E501
-    ("setresp3 bool", ("eval", "redis.setresp(3); return redis.call('exists', 'h') == 1", "0")),  # noqa: E501
+    ),
+    ("setresp3 bool", ("eval", "redis.setresp(3); return redis.call('exists', 'h') == 1", "0")),
     (
         "setresp3 double",
         (
             "eval",
-            "redis.setresp(3); redis.call('zadd', 'z', 1.5, 'm'); return redis.call('zscore', 'z', 'm')",
+            "redis.setresp(3); redis.call('zadd', 'z', 1.5, 'm');"
+            " return redis.call('zscore', 'z', 'm')",
             "0",
         ),
-    ),  # noqa: E501
+    ),
     ("log arity", ("eval", "redis.log(redis.LOG_WARNING)", "0")),
     ("log level", ("eval", "redis.log(9, 'x')", "0")),
     ("log ok", ("eval", "redis.log(redis.LOG_DEBUG, 'hello'); return redis.LOG_WARNING", "0")),
     (
         "select only in script",
         ("eval", "redis.call('select', 1); redis.call('set', 'db1', 'x'); return 1", "0"),
-    ),  # noqa: E501
+    ),
     ("script load", ("script", "load", "return 'loaded'")),
     ("script exists", ("script", "exists", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "ff")),
     ("script flush bad", ("script", "flush", "nope")),
