@@ -408,3 +408,22 @@ UNBLOCKED = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
 
 # -- maxmemory and MEMORY (evict.c, server.c processCommand, object.c memoryCommand) -------------
 OOM = "OOM command not allowed when used memory > 'maxmemory'."
+
+
+# -- scripting (eval.c, script.c, script_lua.c) -----------------------------------------------
+NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL."
+NOTBUSY = "NOTBUSY No scripts in execution right now."
+NUMKEYS_TOO_BIG = "ERR Number of keys can't be greater than number of args"
+NUMKEYS_NEGATIVE = "ERR Number of keys can't be negative"
+SCRIPT_FLUSH_MODE = "ERR SCRIPT FLUSH only support SYNC|ASYNC option"
+SCRIPT_OOM = (
+    "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'"
+)
+SCRIPT_RO_WITH_WRITE = "ERR Can not execute a script with write flag using *_ro command."
+# What redis.call raises (luaPushError adds the ERR code).
+SCRIPT_NO_ARGUMENTS = "Please specify at least one argument for this redis lib call"
+SCRIPT_BAD_ARGUMENTS = "Lua redis lib command arguments must be strings or integers"
+SCRIPT_UNKNOWN_COMMAND = "Unknown Redis command called from script"
+SCRIPT_WRONG_ARITY = "Wrong number of args calling Redis command from script"
+SCRIPT_NOT_ALLOWED = "This Redis command is not allowed from script"
+SCRIPT_WRITE_IN_RO = "Write commands are not allowed from read-only scripts."

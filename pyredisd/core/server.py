@@ -35,6 +35,7 @@ from pyredisd.core.commands import (
     memory,
     monitoring,
     pubsub,
+    scripting,
     server_cmds,
     sets,
     sort,
@@ -55,6 +56,7 @@ from pyredisd.core.names import SharedNames
 from pyredisd.core.peer import DROP_IDLE, DROP_OUTPUT_LIMIT
 from pyredisd.core.pubsub import PubSub
 from pyredisd.core.replies import QUEUED, ErrorReply, Reply
+from pyredisd.core.scripting import Scripts
 from pyredisd.core.tracking import Tracking
 from pyredisd.core.version import REDIS_VERSION as REDIS_VERSION
 
@@ -204,6 +206,7 @@ class Server:
             sort.GROUP,
             geo.GROUP,
             transactions.GROUP,
+            scripting.GROUP,
         )
         self._lookup = self.commands.commands.get
         self._seconds = self.clock.seconds
@@ -242,6 +245,7 @@ class Server:
         self._stamps: tuple[Database, list[tuple[bytes, int]]] | None = None
         self.memory.configure()
         self._update_hooked()
+        self.scripts = Scripts(self)  # EVAL's script cache and Lua state
 
     # -- clients -------------------------------------------------------------------------------
     def new_client(self, peer: object = None, **kwargs: object) -> Client:
@@ -362,6 +366,37 @@ class Server:
         if self._hooked:
             reply = self._after(client, command, argv, reply)
         return reply
+
+    def call_from_script(
+        self, caller: Client, client: Client, command: Command, argv: list[bytes]
+    ) -> Reply:
+        """Run one command for a script (``scriptCall``'s ``call``): counted, fed to monitors
+        as ``[db lua]``, its keys tracked for the script's caller, under EVAL's snapshot."""
+        client.tot_cmds += 1
+        timer = self.timer
+        start = timer()
+        try:
+            reply = command.handler(client, argv)  # type: ignore[misc]
+        except CommandError as exc:
+            command.failed_calls += 1
+            self.stats.count_error(exc.message)
+            reply = ErrorReply(exc.message)
+        command.calls += 1
+        command.usec += (timer() - start) // 1000
+        if self.monitors:
+            self._feed_monitors(client, command, argv)
+        if self.tracking.clients:
+            self.tracking.after_command(caller, command, argv)
+        return reply
+
+    def feed_monitors_now(self, client: Client, argv: list[bytes]) -> None:
+        """Show ``argv`` to the monitors before it runs (EVAL: before its script's commands)."""
+        line = monitoring.monitor_line(
+            self.now, client.db.id, monitoring.monitor_source(client), argv
+        )
+        for monitor in list(self.monitors.values()):
+            if monitor.peer is not None:
+                monitor.peer.push(line)
 
     def _update_hooked(self) -> None:
         self._hooked = (

@@ -65,7 +65,7 @@ def cmd_reset(c: Client, argv: Argv) -> Reply:
     return RESET
 
 
-@GROUP.command("select", 2, _CONN | _F.FAST, since="1.0.0", usage="index")
+@GROUP.command("select", 2, _F.LOADING | _F.STALE | _F.FAST, since="1.0.0", usage="index")
 def cmd_select(c: Client, argv: Argv) -> Reply:
     """Changes the selected database."""
     index = to_int32(argv[1])
