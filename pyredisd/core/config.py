@@ -357,6 +357,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("lfu-decay-time", "int", 1, maximum=INT_MAX,
            doc="LFU: minutes for the counter to decay by one; 0 never."),
     # Compact-encoding thresholds: OBJECT ENCODING follows them (cf. redis.conf ADVANCED CONFIG).
+    Option("busy-reply-threshold", "int", 5000, aliases=("lua-time-limit",),
+           doc="Accepted (ms); a script runs to its end before others are served: no BUSY."),
     Option("hash-max-listpack-entries", "int", 512, aliases=("hash-max-ziplist-entries",),
            doc="Largest hash reported as listpack."),
     Option("hash-max-listpack-value", "int", 64, aliases=("hash-max-ziplist-value",),

@@ -124,6 +124,7 @@ def _memory(s: Server) -> Fields:
     net = used - startup
     system = process.total_system_memory()
     maxmemory = s.config["maxmemory"]
+    lua, scripts = s.scripts.memory(), s.scripts.cache_memory()  # no FUNCTION libraries
     return [
         ("used_memory", used),
         ("used_memory_human", human(used)),
@@ -138,6 +139,19 @@ def _memory(s: Server) -> Fields:
         ("used_memory_dataset_perc", f"{100 * dataset / net:.2f}%" if net > 0 else "0.00%"),
         ("total_system_memory", system),
         ("total_system_memory_human", human(system)),
+        ("used_memory_lua", lua),
+        ("used_memory_vm_eval", lua),
+        ("used_memory_lua_human", human(lua)),
+        ("used_memory_scripts_eval", scripts),
+        ("number_of_cached_scripts", len(s.scripts.cache)),
+        ("number_of_functions", 0),
+        ("number_of_libraries", 0),
+        ("used_memory_vm_functions", 0),
+        ("used_memory_vm_total", lua),
+        ("used_memory_vm_total_human", human(lua)),
+        ("used_memory_functions", 0),
+        ("used_memory_scripts", scripts),
+        ("used_memory_scripts_human", human(scripts)),
         ("maxmemory", maxmemory),
         ("maxmemory_human", human(maxmemory)),
         ("maxmemory_policy", s.config["maxmemory-policy"]),

@@ -34,6 +34,7 @@ class RedisService(service.MultiService):
         self.reactor = reactor
         self.log = make_logger("pyredisd.net.service", config, source=self)
         self.server = Server(config, clock=reactor, hooks=self)
+        self.server.scripts.logger = self._script_log  # redis.log() from scripts
         self.factory = RedisFactory(self.server)
         self.ports: list[IListeningPort] = []
         self.tcp_ports: dict[tuple[str, int], IListeningPort] = {}
@@ -41,6 +42,11 @@ class RedisService(service.MultiService):
         self.cron.clock = reactor
         self.cron.setServiceParent(self)
         self.started: Deferred[None] = Deferred()
+
+    def _script_log(self, level: str, message: str) -> None:
+        """``redis.log(level, ...)``: logged at the matching level, filtered by loglevel."""
+        emit = {"debug": self.log.debug, "verbose": self.log.debug, "notice": self.log.info}
+        emit.get(level, self.log.warn)("{text}", text=message)
 
     # -- ServerHooks ---------------------------------------------------------------------------
     def shutdown(self) -> None:

@@ -89,3 +89,20 @@ class RebindTests(TestCase):
         client = server.new_client()
         self.assertEqual(server.execute(client, [b"CONFIG", b"SET", b"port", b"%d" % port]), OK)
         self.assertIs(service.tcp_ports[("127.0.0.1", port)], listener)
+
+
+class ScriptLogTests(TestCase):
+    def test_redis_log_reaches_the_service_log(self) -> None:
+        """redis.log() in a script is logged at its level, as redis-server logs it."""
+        from twisted.internet import reactor
+        from twisted.logger import LogLevel
+
+        from tests.net.test_backpressure import observe
+
+        observer = observe(self)
+        service = RedisService(Config.defaults(), reactor)
+        client = service.server.new_client()
+        script = b"redis.log(redis.LOG_WARNING, 'disk', 'almost', 'full') return 1"
+        self.assertEqual(service.server.execute(client, [b"EVAL", script, b"0"]), 1)
+        logged = [e for e in observer if e.get("text") == "disk almost full"]
+        self.assertEqual([e["log_level"] for e in logged], [LogLevel.warn])
