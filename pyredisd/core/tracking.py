@@ -173,7 +173,10 @@ class Tracking:
         self._changed()
 
     def forget(self, c: Client) -> None:
-        """A closed client: tracking off, and its ids out of the table."""
+        """A closed client: tracking off, and its ids out of the table. The slow path makes
+        every client the running one (``current``), tracking or not: forget that too."""
+        if self.current is c:
+            self.current = None
         self.disable(c)
         keys = self.keys_of.pop(c.id, None)
         if keys:
@@ -300,9 +303,9 @@ class Tracking:
         to the prefix's clients (without a NOLOOP client's own changes)."""
         self.dirty = False
         for prefix in sorted(self.prefixes):
-            entry = self.prefixes[prefix]
-            if not entry.keys:
-                continue
+            entry = self.prefixes.get(prefix)
+            if entry is None or not entry.keys:
+                continue  # its last client was dropped by a send (output limit)
             changed, entry.keys = entry.keys, {}
             keys = sorted(changed)
             message = _keys_array(keys)

@@ -436,6 +436,10 @@ class RedisProtocol(Protocol):
         )
         self.server.stats.obuf_disconnections += 1
         self.abort()
+        # Forgotten at once, as CLIENT KILL does: the reactor reports the connection lost only
+        # on a later turn, and meanwhile a key the client blocked on (a blocked client still
+        # gets pushes) must not be served to it, nor a PUBLISH count it.
+        self.server.detach(client)
 
 
 def _reactor_of(server: Server) -> Any:
