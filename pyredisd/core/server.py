@@ -463,7 +463,8 @@ class Server:
             client.last_cmd = command
             client.last_interaction = self.clock.seconds()
             return QUEUED
-        self.tracking.current = client  # whose command runs (NOLOOP, own invalidations)
+        if self.tracking.listening:
+            self.tracking.current = client  # whose command runs (NOLOOP, own invalidations)
         if client.no_touch:
             self._stamps = self.memory.save_stamps(client, command, argv)
         return None
