@@ -59,6 +59,7 @@ from pyredisd.core.replies import QUEUED, ErrorReply, Reply
 from pyredisd.core.scripting import Scripts
 from pyredisd.core.tracking import Tracking
 from pyredisd.core.version import REDIS_VERSION as REDIS_VERSION
+from pyredisd.core.zset import CompactLimits
 
 # Commands MONITOR does not show (cf. call(): CMD_SKIP_MONITOR, CMD_ADMIN), those a MONITOR
 # client may not run (processCommand: "Replica can't interact with the keyspace"), and those a
@@ -82,6 +83,7 @@ _PUBSUB_CONTEXT = frozenset(
         "reset",
     )
 )
+_ZSET_LIMITS = frozenset(("zset-max-listpack-entries", "zset-max-listpack-value"))
 # clientsCron: visit at least this many clients per run, every client about once a second;
 # the recent-peak buffer sizes are kept per second over this many seconds.
 CLIENTS_CRON_MIN_ITERATIONS = 5
@@ -173,6 +175,8 @@ class Server:
         self.events = KeyEvents(self, self.config["notify-keyspace-events"])
         self.field_expiry = FieldExpiry()  # hash fields with a TTL (HEXPIRE)
         self.field_names = SharedNames()  # one bytes object per common hash field name
+        self.zset_limits = CompactLimits()  # zset-max-listpack-*, shared by every sorted set
+        self._apply_zset_limits()
         self.tracking = Tracking(self)
         self.events.tracking = self.tracking
         # used_memory, maxmemory and the LRU/LFU clock (pyredisd.core.memory, core.evict).
@@ -655,9 +659,15 @@ class Server:
         if names & MEMORY_OPTIONS:
             self.memory.configure()
             self._update_hooked()
+        if names & _ZSET_LIMITS:
+            self._apply_zset_limits()
         if "notify-keyspace-events" in names:
             self.events.notify_flags = self.config["notify-keyspace-events"]
             self.refresh_hooks()
+
+    def _apply_zset_limits(self) -> None:
+        self.zset_limits.entries = self.config["zset-max-listpack-entries"]
+        self.zset_limits.value = self.config["zset-max-listpack-value"]
 
     def refresh_hooks(self) -> None:
         """What the databases must report changed (keyspace notifications or tracking turned

@@ -78,19 +78,32 @@ class LexRange:
         return high is None or (member < high if self.high_ex else member <= high)
 
 
-COMPACT_ENTRIES = 128  # zset-max-listpack-entries
-COMPACT_VALUE = 64  # zset-max-listpack-value
+class CompactLimits:
+    """``zset-max-listpack-entries`` and ``-value``: one object per server, shared by its
+    sorted sets, so a CONFIG SET applies to every set at its next insertion, as in Redis."""
+
+    __slots__ = ("entries", "value")
+
+    def __init__(self, entries: int = 128, value: int = 64) -> None:
+        self.entries = entries
+        self.value = value
+
+
+DEFAULT_LIMITS = (
+    CompactLimits()
+)  # Redis's defaults, for sets built without a server (never changed)
 
 
 class ZSet:
     """A sorted set. Mutate only through these methods, so ``scores`` and ``index`` agree."""
 
-    __slots__ = ("compact", "index", "scores")
+    __slots__ = ("compact", "index", "limits", "scores")
 
-    def __init__(self) -> None:
+    def __init__(self, limits: CompactLimits = DEFAULT_LIMITS) -> None:
         self.scores: dict[bytes, float] = {}
         self.index = SortedList()
         self.compact = True
+        self.limits = limits
 
     def __len__(self) -> int:
         return len(self.scores)
@@ -105,13 +118,27 @@ class ZSet:
     def __repr__(self) -> str:
         return f"ZSet({list(self.index)!r})"
 
+    def copy(self) -> ZSet:
+        """An independent set with the same members, encoding and (shared) limits (COPY)."""
+        twin = ZSet(self.limits)
+        twin.scores = dict(self.scores)
+        twin.index = SortedList(self.index)
+        twin.compact = self.compact
+        return twin
+
     @classmethod
-    def from_scores(cls, scores: dict[bytes, float], size_hint: int = 0) -> ZSet:
+    def from_scores(
+        cls,
+        scores: dict[bytes, float],
+        limits: CompactLimits = DEFAULT_LIMITS,
+        size_hint: int = 0,
+    ) -> ZSet:
         """A new set holding ``scores``, built in one sort (a new key's ZADD, the STOREs);
-        compact as ``zsetTypeCreate`` decides, from ``size_hint`` members at most."""
-        zset = cls()
-        zset.compact = max(size_hint, len(scores)) <= COMPACT_ENTRIES and all(
-            len(member) <= COMPACT_VALUE for member in scores
+        compact as ``zsetTypeCreate`` decides under ``limits``, from ``size_hint`` members at
+        most."""
+        zset = cls(limits)
+        zset.compact = max(size_hint, len(scores)) <= limits.entries and all(
+            len(member) <= limits.value for member in scores
         )
         if zset.compact:
             scores = {member: score or 0.0 for member, score in scores.items()}
@@ -128,7 +155,8 @@ class ZSet:
         """Set ``member``'s score; True if it is new."""
         old = self.scores.get(member)
         if self.compact:
-            if old is None and (len(self.scores) >= COMPACT_ENTRIES or len(member) > COMPACT_VALUE):
+            limits = self.limits
+            if old is None and (len(self.scores) >= limits.entries or len(member) > limits.value):
                 self.compact = False
             elif score == 0:
                 score = 0.0  # -0 is stored as the integer 0

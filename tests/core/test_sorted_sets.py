@@ -6,6 +6,7 @@ from __future__ import annotations
 from pyredisd.core import errors
 from pyredisd.core.commands.sorted_sets_range import parse_score_range, strtod, to_score
 from pyredisd.core.errors import CommandError
+from pyredisd.core.replies import OK
 from tests.core.test_sets import (
     EMPTY,
     NIL,
@@ -703,3 +704,32 @@ class ZSetKeyLifetimeTests(FamilyTestCase):
         self.call("SADD", "s", "a")
         self.call("SET", "s", "x")
         self.assertEqual(self.call("SCARD", "s"), err(errors.WRONGTYPE))
+
+
+class ZSetEncodingConfigTests(FamilyTestCase):
+    """zset-max-listpack-* decide the encoding as in Redis: at creation and at each insertion,
+    never converting back; the STOREs start over and COPY keeps it (checked with redis-server
+    7.0.15)."""
+
+    def test_encoding_follows_the_settings(self) -> None:
+        rows: list[tuple[tuple[str | int, ...], object]] = [
+            (("CONFIG", "SET", "zset-max-listpack-entries", 2), OK),
+            (("ZADD", "z", 1, "a", 2, "b", 3, "c"), 3),
+            (("OBJECT", "ENCODING", "z"), b"skiplist"),
+            (("ZADD", "y", 1, "a"), 1),
+            (("OBJECT", "ENCODING", "y"), b"listpack"),
+            (("CONFIG", "SET", "zset-max-ziplist-entries", 1), OK),
+            (("ZADD", "y", 2, "b"), 1),
+            (("OBJECT", "ENCODING", "y"), b"skiplist"),
+            (("CONFIG", "SET", "zset-max-listpack-entries", 128), OK),
+            (("ZUNIONSTORE", "u", 1, "y"), 2),
+            (("OBJECT", "ENCODING", "u"), b"listpack"),
+            (("COPY", "z", "zc"), 1),
+            (("OBJECT", "ENCODING", "zc"), b"skiplist"),
+            (("CONFIG", "SET", "zset-max-listpack-value", 1), OK),
+            (("ZADD", "w", 1, "ab"), 1),
+            (("OBJECT", "ENCODING", "w"), b"skiplist"),
+        ]
+        for argv, expected in rows:
+            with self.subTest(argv=argv):
+                self.assertEqual(self.execute(*argv), expected)

@@ -393,7 +393,7 @@ def georadius_generic(c: Client, argv: Argv, src_index: int, flags: int) -> Repl
         return out
     scores = {p.member: (p.dist / conversion if storedist else p.score) for p in points}
     if scores:
-        c.db.set(store_key, ZSet.from_scores(scores))
+        c.db.set(store_key, ZSet.from_scores(scores, c.server.zset_limits))
         c.db.modified(store_key, returned - 1)  # Redis counts one change per member
         event = "geosearchstore" if search else "georadiusstore"
         c.db.notify(notify.ZSET, event, store_key)

@@ -104,7 +104,7 @@ def zadd_generic(c: Client, argv: Argv, flags: set[bytes]) -> Reply:
                 updated += 1
         processed += 1
     if zset is None:
-        c.db.set(key, ZSet.from_scores(pending, size_hint=len(scores)))
+        c.db.set(key, ZSet.from_scores(pending, c.server.zset_limits, len(scores)))
     elif added + updated:
         c.db.modified(key, added + updated)
     if added + updated:

@@ -192,7 +192,7 @@ def store(c: Client, dest: bytes, scores: dict[bytes, float], event: str) -> int
     """Replace ``dest`` with a sorted set of ``scores`` and report ``event`` (``zunionstore``,
     ``zrangestore``, ...); deleted when empty, with a ``del`` event (the STOREs)."""
     if scores:
-        c.db.set(dest, ZSet.from_scores(scores))
+        c.db.set(dest, ZSet.from_scores(scores, c.server.zset_limits))
         c.db.notify(notify.ZSET, event, dest)
     else:
         if c.db.delete(dest):
